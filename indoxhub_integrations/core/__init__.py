@@ -1,0 +1,41 @@
+"""Framework-free core: client, wire models, parsing, SSE, BYOK, usage and errors."""
+
+from .client import AsyncIndoxHubClient, IndoxHubClient
+from .config import ClientSettings, resolve_settings
+from .usage import UsageLedger, UsageRecord, record_from_result
+from .wire import (
+    ChatResult,
+    EmbeddingResult,
+    GeneratedImage,
+    ImageResult,
+    ModelInfo,
+    ResponseMeta,
+    SpeechResult,
+    StreamEvent,
+    ToolCall,
+    ToolCallChunk,
+    TranscriptionResult,
+    Usage,
+)
+
+__all__ = [
+    "AsyncIndoxHubClient",
+    "ChatResult",
+    "ClientSettings",
+    "EmbeddingResult",
+    "GeneratedImage",
+    "ImageResult",
+    "IndoxHubClient",
+    "ModelInfo",
+    "ResponseMeta",
+    "SpeechResult",
+    "StreamEvent",
+    "ToolCall",
+    "ToolCallChunk",
+    "TranscriptionResult",
+    "Usage",
+    "UsageLedger",
+    "UsageRecord",
+    "record_from_result",
+    "resolve_settings",
+]

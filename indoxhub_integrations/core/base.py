@@ -1,0 +1,494 @@
+"""The logic shared by the sync and async clients: request plans, auth, retries, results.
+
+The two clients in :mod:`indoxhub_integrations.core.client` differ only in I/O; everything
+decided about a request (body, headers, BYOK key, retry delay, error, parsed result, cost
+estimate) is decided here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from pydantic import SecretStr
+
+from . import parsing
+from .byok import redact, resolve_byok_key, secret_value
+from .config import ClientSettings, resolve_settings
+from .errors import (
+    RETRYABLE_STATUSES,
+    APIConnectionError,
+    IndoxHubError,
+    InvalidRequestError,
+    ProviderError,
+    RateLimitError,
+    error_from_response,
+)
+from .payloads import (
+    chat_body,
+    completion_body,
+    embedding_body,
+    image_body,
+    speech_body,
+    transcription_form,
+)
+from .streaming import StreamAssembler
+from .wire import ModelInfo, StreamEvent, Usage
+
+logger = logging.getLogger("indoxhub_integrations")
+
+__version__ = "0.1.0"
+USER_AGENT = f"indoxhub-integrations/{__version__}"
+API_PREFIX = "/api/v1"
+MAX_RETRY_AFTER = 60.0
+"""The longest ``Retry-After`` the retry layer waits; a longer one is raised at once."""
+CATALOG_RETRY_SECONDS = 60.0
+"""After a failed catalog fetch, how long cost estimates stay unknown before trying again."""
+
+Parser = Callable[[Any, Mapping[str, str], "Call", float], Any]
+AudioInput = str | Path | bytes | IO[bytes]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One planned HTTP exchange: what to send and how to read the answer."""
+
+    method: str
+    path: str
+    endpoint: str | None = None
+    json: dict[str, Any] | None = None
+    form: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    model: str | None = None
+    byok_key: str | None = field(default=None, repr=False)
+    stream: bool = False
+    parser: Parser | None = None
+    authenticated: bool = True
+
+    def __repr__(self) -> str:
+        return f"Call({self.method} {self.path}, model={self.model!r}, byok={self.byok})"
+
+    @property
+    def byok(self) -> bool:
+        """Whether the request carries a BYOK key."""
+        return self.byok_key is not None
+
+
+def _meta_kwargs(call: Call, elapsed_ms: float) -> dict[str, Any]:
+    return {"requested_model": call.model, "byok_sent": call.byok, "elapsed_ms": elapsed_ms}
+
+
+def _parse_chat(body: Any, headers: Mapping[str, str], call: Call, elapsed: float) -> Any:
+    endpoint: Literal["chat", "completion"] = (
+        "completion" if call.endpoint == "completion" else "chat"
+    )
+    return parsing.parse_chat(body, headers, endpoint=endpoint, **_meta_kwargs(call, elapsed))
+
+
+def _parse_with(function: Callable[..., Any]) -> Parser:
+    def parse(body: Any, headers: Mapping[str, str], call: Call, elapsed: float) -> Any:
+        return function(body, headers, **_meta_kwargs(call, elapsed))
+
+    return parse
+
+
+def read_audio(file: AudioInput, filename: str | None) -> tuple[str, bytes, str]:
+    """Read audio given as a path, bytes or a binary file object, for a multipart upload."""
+    if isinstance(file, str | Path):
+        path = Path(file)
+        if not path.is_file():
+            raise InvalidRequestError(f"Audio file {str(path)!r} does not exist.")
+        data, name = path.read_bytes(), filename or path.name
+    elif isinstance(file, bytes | bytearray):
+        data, name = bytes(file), filename or "audio.wav"
+    elif hasattr(file, "read"):
+        data = file.read()
+        name = filename or Path(str(getattr(file, "name", "audio.wav"))).name
+        if not isinstance(data, bytes):
+            raise InvalidRequestError("Audio file objects must be opened in binary mode ('rb').")
+    else:
+        raise InvalidRequestError(
+            f"Audio must be a path, bytes or a binary file, got {type(file).__name__}."
+        )
+    if not data:
+        raise InvalidRequestError("The audio is empty.")
+    suffix = name.rsplit(".", 1)[-1].lower()
+    media = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4", "ogg": "audio/ogg"}
+    return name, data, media.get(suffix, "application/octet-stream")
+
+
+class TokenState:
+    """The exchanged access token, shared by every thread and task of one client."""
+
+    def __init__(self) -> None:
+        self.token: SecretStr | None = None
+        self.exchange_enabled: bool = False
+        self.lock = threading.Lock()
+
+
+class BaseClient:
+    """Settings, request planning, auth headers, retry policy and result handling."""
+
+    def __init__(
+        self,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        token_exchange: bool | None = None,
+        byok_api_key: str | SecretStr | None = None,
+        byok_api_keys: Mapping[str, str | SecretStr] | None = None,
+        byok_from_env: bool = False,
+        estimate_cost: bool = True,
+        allow_insecure_http: bool = False,
+        default_headers: Mapping[str, str] | None = None,
+        settings: ClientSettings | None = None,
+    ) -> None:
+        """Create a client; no network I/O happens until the first request.
+
+        Args:
+            api_key: The indoxhub key (else ``INDOXHUB_API_KEY`` / ``INDOX_ROUTER_API_KEY``).
+            base_url: Server root (else ``INDOXHUB_BASE_URL``, else production).
+            timeout: Seconds per request.
+            max_retries: Retries for 429, 5xx and connection failures.
+            token_exchange: ``True`` to exchange the key for an access token up front, ``False``
+                to never, ``None`` to exchange only when the server rejects the bearer key.
+            byok_api_key: Default BYOK key (else ``INDOXHUB_BYOK_API_KEY``).
+            byok_api_keys: BYOK keys per provider.
+            byok_from_env: Read BYOK keys from the providers' own env vars.
+            estimate_cost: Estimate cost from catalog pricing when a response has none.
+            allow_insecure_http: Allow keys over plain http to a non-loopback host.
+            default_headers: Extra headers for every request.
+            settings: Ready-made settings (the other arguments are then ignored).
+        """
+        self.settings = settings or resolve_settings(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            token_exchange=token_exchange,
+            byok_api_key=byok_api_key,
+            byok_api_keys=byok_api_keys,
+            byok_from_env=byok_from_env,
+            estimate_cost=estimate_cost,
+            allow_insecure_http=allow_insecure_http,
+            default_headers=default_headers,
+        )
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._token = TokenState()
+        self._token.exchange_enabled = bool(self.settings.token_exchange)
+        self._catalog: dict[str, ModelInfo] | None = None
+        self._catalog_failed_at: float | None = None
+        self._catalog_lock = threading.Lock()
+        self._static_headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            **self.settings.default_headers,
+        }
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"settings": self.settings}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.settings = state["settings"]
+        self._init_state()
+        self._reset_io()
+
+    def _reset_io(self) -> None:
+        """Forget live connections (overridden by the I/O classes)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
+
+    # ----------------------------------------------------------------- auth and secrets
+    def _secrets(self, call: Call | None = None) -> list[str | None]:
+        token = self._token.token
+        return [
+            self.settings.api_key.get_secret_value(),
+            token.get_secret_value() if token else None,
+            call.byok_key if call else None,
+        ]
+
+    def _auth_headers(self) -> dict[str, str]:
+        token = self._token.token
+        bearer = token.get_secret_value() if token else self.settings.api_key.get_secret_value()
+        return {**self._static_headers, "Authorization": f"Bearer {bearer}"}
+
+    def _exchange_call(self) -> Call:
+        return Call("POST", f"{API_PREFIX}/auth/api-key", authenticated=False)
+
+    def _exchange_headers(self) -> dict[str, str]:
+        return {**self._static_headers, "X-API-Key": self.settings.api_key.get_secret_value()}
+
+    def _store_token(self, status: int, body: Any, headers: Mapping[str, str]) -> None:
+        if status >= 400:
+            raise self._error(status, body, headers, self._exchange_call())
+        token = body.get("access_token") if isinstance(body, Mapping) else None
+        if not isinstance(token, str) or not token:
+            raise ProviderError("The token exchange answered without an access_token.")
+        self._token.token = SecretStr(token)
+        self._token.exchange_enabled = True
+
+    def _should_exchange_first(self) -> bool:
+        return self._token.exchange_enabled and self._token.token is None
+
+    def _should_reauth(self, status: int, call: Call, reauthed: bool) -> bool:
+        """After a 401: exchange (or refresh) the token once, when exchange is allowed."""
+        return (
+            status == 401
+            and call.authenticated
+            and not reauthed
+            and self.settings.token_exchange is not False
+        )
+
+    # ----------------------------------------------------------------- planning
+    def _byok(self, model: str, per_call: str | SecretStr | None) -> str | None:
+        s = self.settings
+        return resolve_byok_key(
+            model,
+            per_call=per_call,
+            instance_key=s.byok_api_key,
+            instance_keys=s.byok_api_keys,
+            from_env=s.byok_from_env,
+        )
+
+    def _chat_call(
+        self,
+        messages: Any,
+        model: str,
+        params: dict[str, Any],
+        *,
+        byok_api_key: str | SecretStr | None,
+        additional_params: Mapping[str, Any] | None,
+        stream: bool,
+    ) -> Call:
+        key = self._byok(model, byok_api_key)
+        body = chat_body(
+            messages, model, params, additional_params=additional_params, byok_key=key,
+            stream=stream,
+        )  # fmt: skip
+        return Call(
+            "POST", f"{API_PREFIX}/chat/completions", "chat", json=body, model=model,
+            byok_key=key, stream=stream, parser=_parse_chat,
+        )  # fmt: skip
+
+    def _completion_call(
+        self,
+        prompt: Any,
+        model: str,
+        params: dict[str, Any],
+        *,
+        byok_api_key: str | SecretStr | None,
+        additional_params: Mapping[str, Any] | None,
+        stream: bool,
+    ) -> Call:
+        key = self._byok(model, byok_api_key)
+        body = completion_body(
+            prompt, model, params, additional_params=additional_params, byok_key=key,
+            stream=stream,
+        )  # fmt: skip
+        return Call(
+            "POST", f"{API_PREFIX}/completions", "completion", json=body, model=model,
+            byok_key=key, stream=stream, parser=_parse_chat,
+        )  # fmt: skip
+
+    def _embedding_call(
+        self,
+        texts: Any,
+        model: str,
+        params: dict[str, Any],
+        *,
+        byok_api_key: str | SecretStr | None,
+        additional_params: Mapping[str, Any] | None,
+    ) -> Call:
+        key = self._byok(model, byok_api_key)
+        body = embedding_body(
+            texts, model, params, additional_params=additional_params, byok_key=key
+        )
+        return Call(
+            "POST", f"{API_PREFIX}/embeddings", "embedding", json=body, model=model,
+            byok_key=key, parser=_parse_with(parsing.parse_embeddings),
+        )  # fmt: skip
+
+    def _image_call(
+        self,
+        prompt: Any,
+        model: str,
+        params: dict[str, Any],
+        *,
+        byok_api_key: str | SecretStr | None,
+        additional_params: Mapping[str, Any] | None,
+    ) -> Call:
+        key = self._byok(model, byok_api_key)
+        body = image_body(prompt, model, params, additional_params=additional_params, byok_key=key)
+        return Call(
+            "POST", f"{API_PREFIX}/images/generations", "image", json=body, model=model,
+            byok_key=key, parser=_parse_with(parsing.parse_images),
+        )  # fmt: skip
+
+    def _speech_call(
+        self,
+        text: Any,
+        model: str,
+        params: dict[str, Any],
+        *,
+        byok_api_key: str | SecretStr | None,
+        additional_params: Mapping[str, Any] | None,
+    ) -> Call:
+        key = self._byok(model, byok_api_key)
+        body = speech_body(text, model, params, additional_params=additional_params, byok_key=key)
+        return Call(
+            "POST", f"{API_PREFIX}/audio/tts/generations", "text_to_speech", json=body,
+            model=model, byok_key=key, parser=_parse_with(parsing.parse_speech),
+        )  # fmt: skip
+
+    def _transcription_call(
+        self,
+        file: AudioInput,
+        model: str,
+        params: dict[str, Any],
+        *,
+        byok_api_key: str | SecretStr | None,
+        translate: bool,
+        filename: str | None,
+    ) -> Call:
+        key = self._byok(model, byok_api_key)
+        form = transcription_form(model, params, byok_key=key)
+        upload = read_audio(file, filename)
+        path = "translations" if translate else "transcriptions"
+        return Call(
+            "POST", f"{API_PREFIX}/audio/stt/{path}",
+            "translation" if translate else "speech_to_text", form=form,
+            files={"file": upload}, model=model, byok_key=key,
+            parser=_parse_with(parsing.parse_transcription),
+        )  # fmt: skip
+
+    @staticmethod
+    def _get_call(path: str) -> Call:
+        return Call("GET", f"{API_PREFIX}/{path}")
+
+    # ----------------------------------------------------------------- answers
+    def _error(
+        self, status: int, body: Any, headers: Mapping[str, str], call: Call
+    ) -> IndoxHubError:
+        error = error_from_response(status, body, headers, byok=call.byok)
+        secrets = self._secrets(call)
+        error.message = redact(error.message, secrets)
+        error.args = (error.message,)
+        if error.details:
+            error.details = json.loads(redact(json.dumps(error.details, default=str), secrets))
+        return error
+
+    @staticmethod
+    def _decode(content: bytes) -> Any:
+        if not content:
+            return None
+        try:
+            return json.loads(content)
+        except ValueError:
+            return content.decode("utf-8", "replace")
+
+    def _result(
+        self, call: Call, status: int, headers: Mapping[str, str], content: bytes, started: float
+    ) -> Any:
+        """Turn a response into the call's result, or raise its error."""
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s in %.1f ms (byok=%s)", call.method, call.path, status, elapsed_ms,
+                call.byok,
+            )  # fmt: skip
+        body = self._decode(content)
+        if status >= 400:
+            raise self._error(status, body, headers, call)
+        if call.endpoint == "text_to_speech" and headers.get("content-type", "").startswith(
+            "audio/"
+        ):
+            return parsing.parse_speech_bytes(content, headers, **_meta_kwargs(call, elapsed_ms))
+        if call.parser is None:
+            return body
+        if not isinstance(body, Mapping):
+            raise ProviderError(
+                f"indoxhub answered {call.path} with a body that is not a JSON object "
+                f"({content[:80]!r}...).",
+                status_code=status,
+                request_id=headers.get("x-request-id"),
+            )
+        return call.parser(body, headers, call, elapsed_ms)
+
+    def _retry_delay(self, attempt: int, error: IndoxHubError) -> float | None:
+        """Seconds to wait before retry number ``attempt + 1``, or ``None`` to raise now."""
+        if attempt >= self.settings.max_retries:
+            return None
+        retryable = isinstance(error, APIConnectionError) or (
+            error.status_code in RETRYABLE_STATUSES
+        )
+        if not retryable:
+            return None
+        backoff = min(8.0, 0.25 * (2**attempt)) * (0.5 + random.random() / 2)
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            if error.retry_after > MAX_RETRY_AFTER:
+                return None
+            return max(error.retry_after, backoff / 4)
+        return backoff
+
+    # ----------------------------------------------------------------- cost estimates
+    def _needs_estimate(self, usage: Usage | None, byok: bool) -> bool:
+        if usage is None or usage.cost is not None or byok or not self.settings.estimate_cost:
+            return False
+        failed = self._catalog_failed_at
+        return failed is None or time.monotonic() - failed > CATALOG_RETRY_SECONDS
+
+    def _store_catalog(self, models: list[ModelInfo] | None) -> None:
+        if models is None:
+            self._catalog_failed_at = time.monotonic()
+            return
+        self._catalog = {info.id: info for info in models}
+        self._catalog_failed_at = None
+
+    def _estimate(self, usage: Usage, model: str | None) -> Usage:
+        info = (self._catalog or {}).get(model or "")
+        if info is None:
+            return usage
+        cost = parsing.estimate_cost(usage, info)
+        if cost is None:
+            return usage
+        return usage.model_copy(update={"cost": cost, "cost_estimated": True})
+
+    def _apply_estimate(self, result: Any) -> Any:
+        usage = getattr(result, "usage", None)
+        meta = getattr(result, "meta", None)
+        if usage is None or meta is None:
+            return result
+        result.usage = self._estimate(usage, meta.model)
+        return result
+
+    def _apply_estimate_event(self, event: StreamEvent) -> StreamEvent:
+        if event.usage is not None and event.meta is not None:
+            event.usage = self._estimate(event.usage, event.meta.model)
+            if event.result is not None:
+                event.result.usage = event.usage
+        return event
+
+    def _assembler(self, call: Call, headers: Mapping[str, str]) -> StreamAssembler:
+        return StreamAssembler(
+            call.endpoint or "chat",
+            headers=headers,
+            requested_model=call.model,
+            byok_sent=call.byok,
+        )
+
+
+def per_call_key(value: str | SecretStr | None) -> str | None:
+    """The plain text of a per-call BYOK key (for adapters that pass it through)."""
+    return secret_value(value)

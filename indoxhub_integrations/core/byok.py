@@ -1,0 +1,161 @@
+"""BYOK (bring your own key): key resolution, provider-mismatch detection and secret masking."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+
+from pydantic import SecretStr
+
+from .errors import ByokProviderMismatchError, InvalidRequestError
+
+# Longest prefixes first: "sk-ant-" and "sk-or-" must win over a plain "sk-".
+_PROVEN_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("sk-ant-", "anthropic"),
+    ("sk-or-", "openrouter"),
+    ("AIza", "google"),
+    ("xai-", "xai"),
+    ("gsk_", "groq"),
+)
+
+PROVIDER_ENV_VARS: dict[str, tuple[str, ...]] = {
+    "openai": ("OPENAI_API_KEY",),
+    "anthropic": ("ANTHROPIC_API_KEY",),
+    "google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+    "mistral": ("MISTRAL_API_KEY",),
+    "deepseek": ("DEEPSEEK_API_KEY",),
+    "xai": ("XAI_API_KEY",),
+    "groq": ("GROQ_API_KEY",),
+    "openrouter": ("OPENROUTER_API_KEY",),
+    "cohere": ("COHERE_API_KEY", "CO_API_KEY"),
+    "togetherai": ("TOGETHER_API_KEY",),
+    "perplexity": ("PERPLEXITY_API_KEY",),
+}
+"""The env vars each provider's own SDK reads, used when ``byok_from_env=True``."""
+
+KeyLike = str | SecretStr
+
+
+def secret_value(key: KeyLike | None) -> str | None:
+    """The plain text of a key given as ``str`` or ``SecretStr`` (``None`` stays ``None``)."""
+    if key is None:
+        return None
+    return key.get_secret_value() if isinstance(key, SecretStr) else key
+
+
+def key_provider(key: str) -> str | None:
+    """Return the provider a key's prefix proves, or ``None`` when the prefix proves nothing.
+
+    A plain ``sk-`` key may be OpenAI's, DeepSeek's or another provider's, so it proves nothing
+    (but it is never Anthropic's).
+    """
+    for prefix, provider in _PROVEN_PREFIXES:
+        if key.startswith(prefix):
+            return provider
+    return None
+
+
+def split_model(model: str) -> tuple[str, str]:
+    """Split ``provider/model`` into its parts.
+
+    Raises:
+        InvalidRequestError: When the name has no provider prefix.
+    """
+    if not isinstance(model, str) or "/" not in model:
+        raise InvalidRequestError(
+            f"Model name {model!r} has no provider: indoxhub models are named "
+            "'provider/model', for example 'openai/gpt-4o-mini' or "
+            "'anthropic/claude-3-5-sonnet-20241022'."
+        )
+    provider, _, name = model.partition("/")
+    if not provider or not name:
+        raise InvalidRequestError(
+            f"Model name {model!r} is incomplete: use 'provider/model', "
+            "for example 'openai/gpt-4o-mini'."
+        )
+    return provider.lower(), name
+
+
+def check_key_matches(model: str, key: str) -> None:
+    """Raise :class:`ByokProviderMismatchError` when ``key`` provably belongs to another provider.
+
+    Args:
+        model: The model in ``provider/model`` form.
+        key: The BYOK key (plain text; never included in the message).
+    """
+    provider, _ = split_model(model)
+    proven = key_provider(key)
+    if proven is not None and proven != provider:
+        raise ByokProviderMismatchError(
+            f"The BYOK key looks like a {proven} key ({mask_secret(key)}), but the model "
+            f"{model!r} is served by {provider}. Pass the {provider} key for this model, use a "
+            f"{proven}/... model, or set byok_api_keys={{'{provider}': ...}} to pick a key per "
+            "provider."
+        )
+
+
+def resolve_byok_key(
+    model: str,
+    *,
+    per_call: KeyLike | None = None,
+    instance_key: KeyLike | None = None,
+    instance_keys: Mapping[str, KeyLike] | None = None,
+    from_env: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """Pick the BYOK key for one request, highest precedence first.
+
+    The order is: the per-call key; the instance's ``byok_api_key``; the instance's
+    ``byok_api_keys[provider]``; with ``from_env``, the provider's usual env var; else ``None``
+    (the platform key alone, spending credits). The chosen key is checked against the model's
+    provider before anything is sent.
+
+    Returns:
+        The plain key, or ``None`` for a platform request.
+
+    Raises:
+        ByokProviderMismatchError: When the chosen key provably belongs to another provider.
+        InvalidRequestError: When the model name has no provider.
+    """
+    provider, _ = split_model(model)
+    chosen = secret_value(per_call) or secret_value(instance_key)
+    if not chosen and instance_keys:
+        chosen = secret_value(instance_keys.get(provider))
+    if not chosen and from_env:
+        env = os.environ if environ is None else environ
+        for name in PROVIDER_ENV_VARS.get(provider, (f"{provider.upper()}_API_KEY",)):
+            if env.get(name):
+                chosen = env[name]
+                break
+    if not chosen:
+        return None
+    chosen = chosen.strip()
+    check_key_matches(model, chosen)
+    return chosen
+
+
+def mask_secret(value: str) -> str:
+    """Return a short, safe form of a secret: its prefix family and last four characters."""
+    if len(value) <= 8:
+        return "***"
+    head = value[:3] if value[:3] in ("sk-", "xai", "gsk") else value[:2]
+    return f"{head}...{value[-4:]}"
+
+
+_KEYLIKE = re.compile(
+    r"(sk-[A-Za-z0-9_\-]{6,}|AIza[0-9A-Za-z_\-]{10,}|xai-[A-Za-z0-9]{6,}|gsk_[A-Za-z0-9]{6,})"
+)
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Mask every known secret, and anything shaped like a provider key, in ``text``.
+
+    Args:
+        text: Text that may contain secrets (an error message, a log line).
+        secrets: The exact secrets to remove (the platform key, BYOK keys, access tokens).
+    """
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, mask_secret(secret))
+    return _KEYLIKE.sub(lambda match: mask_secret(match.group(0)), text)

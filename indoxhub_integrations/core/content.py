@@ -1,0 +1,203 @@
+"""Framework-neutral building blocks the adapters share: content parts, tool calls and choices,
+parameter merging, and saving generated media (pure, apart from the file writes)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import mimetypes
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidRequestError
+from .wire import GeneratedImage, ToolCall, ToolCallChunk
+
+
+def text_part(text: str) -> dict[str, Any]:
+    """An indoxhub text content part."""
+    return {"type": "text", "text": text}
+
+
+def image_part_from_bytes(data: bytes, media_type: str | None = None) -> dict[str, Any]:
+    """An indoxhub image part carrying the image inline as base64."""
+    return {
+        "type": "image",
+        "image": {
+            "data": base64.b64encode(data).decode("ascii"),
+            "media_type": media_type or guess_image_type(data),
+        },
+    }
+
+
+def image_part_from_base64(data: str, media_type: str | None = None) -> dict[str, Any]:
+    """An indoxhub image part from base64 text (validated, not re-encoded)."""
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidRequestError("Image data is not valid base64.") from None
+    return {
+        "type": "image",
+        "image": {"data": data, "media_type": media_type or guess_image_type(raw)},
+    }
+
+
+def image_part_from_url(url: str) -> dict[str, Any]:
+    """An indoxhub image part from an ``https://`` URL or a ``data:`` URL."""
+    if url.startswith("data:"):
+        header, _, payload = url.partition(",")
+        if ";base64" not in header or not payload:
+            raise InvalidRequestError(
+                "Only base64 data URLs are supported for images: 'data:image/png;base64,...'."
+            )
+        media_type = header[5:].split(";", 1)[0] or None
+        return image_part_from_base64(payload, media_type)
+    if not url.startswith(("http://", "https://")):
+        raise InvalidRequestError(f"Image URL must be http(s) or a data URL, got {url[:40]!r}.")
+    return {"type": "image", "image": {"url": url}}
+
+
+def image_part_from_path(path: str | Path) -> dict[str, Any]:
+    """An indoxhub image part from a local image file."""
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidRequestError(f"Image file {str(file)!r} does not exist.")
+    media_type = mimetypes.guess_type(file.name)[0]
+    return image_part_from_bytes(file.read_bytes(), media_type)
+
+
+def guess_image_type(data: bytes) -> str:
+    """The MIME type of image bytes, from their magic number (PNG when unsure)."""
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if data.startswith(b"GIF8"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "image/png"
+
+
+def tool_calls_to_wire(tool_calls: Iterable[ToolCall]) -> list[dict[str, Any]]:
+    """Assistant ``tool_calls`` in the OpenAI form indoxhub expects in message history."""
+    return [
+        {
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+        }
+        for call in tool_calls
+    ]
+
+
+def tool_choice_to_wire(choice: Any, tool_names: Sequence[str]) -> Any:
+    """Normalize every ``tool_choice`` form frameworks pass to indoxhub's OpenAI form.
+
+    Accepts ``"auto"``, ``"none"``, ``"required"``, ``"any"`` or ``True`` (required), a tool
+    name, or a dict (``{"type": "function", "function": {"name": ...}}`` or ``{"name": ...}``).
+
+    Raises:
+        InvalidRequestError: For a name that is not among ``tool_names`` or an unknown form.
+    """
+    if choice is None or choice is False:
+        return None
+    if choice is True or choice in ("any", "required"):
+        return "required"
+    if choice in ("auto", "none"):
+        return choice
+    if isinstance(choice, str):
+        name = choice
+    elif isinstance(choice, Mapping):
+        function = choice.get("function")
+        found = function.get("name") if isinstance(function, Mapping) else choice.get("name")
+        if not isinstance(found, str):
+            raise InvalidRequestError(f"tool_choice dict {dict(choice)!r} names no function.")
+        name = found
+    else:
+        raise InvalidRequestError(
+            f"tool_choice {choice!r} is not understood: use 'auto', 'none', 'required', a tool "
+            "name or {'type': 'function', 'function': {'name': ...}}."
+        )
+    if tool_names and name not in tool_names:
+        raise InvalidRequestError(
+            f"tool_choice names {name!r}, which is not among the bound tools {list(tool_names)}."
+        )
+    return {"type": "function", "function": {"name": name}}
+
+
+def join_tool_call_chunks(chunks: Iterable[ToolCallChunk]) -> list[ToolCall]:
+    """Join streamed tool-call fragments (by ``index``) into whole tool calls."""
+    parts: dict[int, dict[str, Any]] = {}
+    for chunk in chunks:
+        entry = parts.setdefault(chunk.index, {"id": None, "name": None, "args": ""})
+        entry["id"] = entry["id"] or chunk.id
+        entry["name"] = entry["name"] or chunk.name
+        entry["args"] += chunk.arguments_delta
+    calls = []
+    for index in sorted(parts):
+        entry = parts[index]
+        calls.append(
+            ToolCall(
+                id=entry["id"] or f"call_{index}",
+                name=entry["name"] or "",
+                arguments=parse_arguments(entry["args"]),
+            )
+        )
+    return calls
+
+
+def parse_arguments(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Tool-call arguments as a dict (``{}`` for empty text; ``{"_raw": text}`` if not JSON)."""
+    if text is None or text == "":
+        return {}
+    if isinstance(text, Mapping):
+        return dict(text)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"_raw": text}
+    return value if isinstance(value, dict) else {"_value": value}
+
+
+def merge_params(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Merge parameter dicts, later layers winning; nested ``additional_params`` merge too."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in (layer or {}).items():
+            if key == "additional_params" and isinstance(value, Mapping):
+                merged[key] = {**merged.get(key, {}), **value}
+            else:
+                merged[key] = value
+    return merged
+
+
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+
+
+def save_image(image: GeneratedImage, output_dir: str | Path, stem: str) -> Path | None:
+    """Write an image's bytes to ``output_dir`` (created if needed); ``None`` when it has none.
+
+    The file name is ``stem`` plus a short content hash, so repeated calls never overwrite.
+    """
+    data = image.data
+    if data is None and image.b64_json:
+        data = base64.b64decode(image.b64_json)
+    if data is None:
+        return None
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    extension = _EXTENSIONS.get(image.media_type or guess_image_type(data), "png")
+    path = folder / f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.{extension}"
+    path.write_bytes(data)
+    return path
+
+
+def save_audio(audio: bytes, output_dir: str | Path, stem: str, audio_format: str | None) -> Path:
+    """Write audio bytes to ``output_dir`` and return the path."""
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    extension = (audio_format or "mp3").lower().lstrip(".")
+    path = folder / f"{stem}-{hashlib.sha256(audio).hexdigest()[:12]}.{extension}"
+    path.write_bytes(audio)
+    return path

@@ -1,0 +1,533 @@
+"""Server-Sent Events -> stream events, incrementally and without I/O.
+
+:class:`SSEDecoder` turns the bytes of a response body, in chunks of any size, into the
+``data:`` payloads of its events. :class:`StreamAssembler` turns each payload (Responses-style
+``response.*`` events, OpenAI chat-completions chunks, or legacy ``{"data": "<text>"}`` chunks)
+into :class:`~indoxhub_integrations.core.wire.StreamEvent` objects, accumulates the answer, and
+emits exactly one ``done`` event carrying the final usage, metadata and the whole
+:class:`~indoxhub_integrations.core.wire.ChatResult`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from .errors import StreamInterruptedError, error_from_stream_event
+from .parsing import (
+    _chat_from_output,
+    _endpoint,
+    _finish_from_status,
+    _image,
+    _lower_headers,
+    _parse_arguments,
+    _text_of,
+    parse_meta,
+    parse_usage,
+)
+from .wire import ChatResult, GeneratedImage, StreamEvent, ToolCall, ToolCallChunk, Usage
+
+__all__ = ["SSEDecoder", "StreamAssembler"]
+
+_BOM = b"\xef\xbb\xbf"
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_DONE_TYPES = frozenset({"response.done", "response.completed", "response.incomplete"})
+_REASONING_DELTAS = frozenset(
+    {
+        "response.reasoning.delta",
+        "response.reasoning_summary_text.delta",
+        "response.reasoning_text.delta",
+    }
+)
+_TEXT_DELTAS = frozenset({"response.content_part.delta", "response.output_text.delta"})
+_META_KEYS = ("id", "request_id", "model", "provider", "byok_api_key", "duration_ms")
+
+
+class SSEDecoder:
+    """Incremental Server-Sent Events decoder that yields the ``data`` of each event.
+
+    Lines may end with ``\\n``, ``\\r\\n`` or ``\\r``; several ``data:`` lines of one event are
+    joined with ``\\n``; comments and the ``event``, ``id`` and ``retry`` fields are ignored; a
+    leading byte-order mark is dropped. Bytes are decoded per complete line, so a UTF-8
+    character split across chunks is decoded whole. Any split of the same byte stream yields
+    the same payloads.
+    """
+
+    __slots__ = ("_bom_checked", "_data", "_pending", "_skip_lf")
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []
+        self._data: list[str] | None = None
+        self._skip_lf = False
+        self._bom_checked = False
+
+    def feed(self, chunk: bytes) -> list[str]:
+        """Add bytes; return the payloads of the events completed by them.
+
+        Args:
+            chunk: The next bytes of the body (any size, possibly empty).
+
+        Returns:
+            The ``data`` payload of every event whose terminating blank line arrived.
+        """
+        if self._skip_lf and chunk:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if not chunk:
+            return []
+        if not self._bom_checked:
+            head = b"".join(self._pending) + chunk
+            if len(head) < len(_BOM) and _BOM.startswith(head):
+                self._pending = [head]
+                return []
+            self._bom_checked = True
+            self._pending = []
+            chunk = head[len(_BOM) :] if head.startswith(_BOM) else head
+        if b"\n" not in chunk and b"\r" not in chunk:
+            self._pending.append(chunk)
+            return []
+        if self._pending:
+            self._pending.append(chunk)
+            chunk = b"".join(self._pending)
+            self._pending = []
+        lines = chunk.splitlines(keepends=True)
+        if not lines[-1].endswith((b"\n", b"\r")):
+            self._pending.append(lines.pop())
+        elif lines[-1].endswith(b"\r"):
+            self._skip_lf = True  # a "\n" starting the next chunk completes this "\r\n"
+        payloads: list[str] = []
+        for line in lines:
+            self._line(line.rstrip(b"\r\n"), payloads)
+        return payloads
+
+    def flush(self) -> list[str]:
+        """End of stream: return the final event when it lacked its trailing blank line."""
+        payloads: list[str] = []
+        if self._pending:
+            line = b"".join(self._pending)
+            self._pending = []
+            if not self._bom_checked and line.startswith(_BOM):
+                line = line[len(_BOM) :]
+            self._line(line, payloads)
+        if self._data is not None:
+            payloads.append("\n".join(self._data))
+            self._data = None
+        self._skip_lf = False
+        self._bom_checked = False
+        return payloads
+
+    def _line(self, line: bytes, payloads: list[str]) -> None:
+        if not line:
+            if self._data is not None:
+                payloads.append("\n".join(self._data))
+                self._data = None
+            return
+        if not line.startswith(b"data"):
+            return  # comments (":..."), event:, id:, retry: and unknown fields
+        field, _, value = line.decode("utf-8", "replace").partition(":")
+        if field != "data":
+            return
+        if value[:1] == " ":
+            value = value[1:]
+        if self._data is None:
+            self._data = [value]
+        else:
+            self._data.append(value)
+
+
+class _ToolState:
+    __slots__ = ("arguments", "id", "name")
+
+    def __init__(self, call_id: str | None, name: str | None) -> None:
+        self.id = call_id
+        self.name = name
+        self.arguments: list[str] = []
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _delta_text(value: Any) -> str:
+    """A ``delta`` that is a string or ``{"text": ...}``."""
+    if isinstance(value, str):
+        return value
+    return _text_of(value) if isinstance(value, Mapping) else ""
+
+
+def _error_message(error: Any) -> str:
+    if isinstance(error, Mapping):
+        message = error.get("message")
+        return message if isinstance(message, str) else json.dumps(error, default=str)[:500]
+    return str(error)
+
+
+class StreamAssembler:
+    """Turns stream payloads into events and assembles the complete answer.
+
+    Feed it every payload from :class:`SSEDecoder`. A stream is complete once it has seen
+    ``response.done`` (or ``response.completed``/``response.incomplete``) or ``[DONE]``; the
+    single ``done`` event is emitted at the first of them (OpenAI-style streams, whose usage
+    chunk precedes ``[DONE]``, get it at ``[DONE]``). Tool-call arguments are joined per call and
+    parsed as JSON at the end (text that is not a JSON object is kept as ``{"_raw": text}``).
+
+    Args:
+        endpoint: ``"chat"`` or ``"completion"``.
+        headers: The response headers (request id, BYOK bypass marker).
+        requested_model: The ``provider/model`` the request asked for.
+        byok_sent: Whether the request carried a BYOK key.
+    """
+
+    def __init__(
+        self,
+        endpoint: str = "chat",
+        *,
+        headers: Mapping[str, str] = _NO_HEADERS,
+        requested_model: str | None = None,
+        byok_sent: bool = False,
+    ) -> None:
+        self._endpoint = _endpoint(endpoint)
+        self._headers = _lower_headers(headers)
+        self._requested_model = requested_model
+        self._byok_sent = byok_sent
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._reasoning_streamed = False
+        self._tools: list[_ToolState] = []
+        self._tool_keys: dict[tuple[str, Any], int] = {}
+        self._text_keys: set[tuple[str, Any]] = set()
+        self._unkeyed_text = False
+        self._image_keys: set[tuple[str, Any]] = set()
+        self._images: list[GeneratedImage] = []
+        self._finish: str | None = None
+        self._usage: Mapping[str, Any] | None = None
+        self._info: dict[str, Any] = {}
+        self._final_raw: dict[str, Any] = {}
+        self._responses_style = False
+        self._done = False
+        self._complete = False
+
+    @property
+    def complete(self) -> bool:
+        """Whether the stream's completion marker was seen."""
+        return self._complete
+
+    def feed(self, data: str) -> list[StreamEvent]:
+        """Turn one ``data`` payload into zero or more events.
+
+        Args:
+            data: One payload from :meth:`SSEDecoder.feed`.
+
+        Returns:
+            The events it carries; the ``done`` event is the last one of a complete stream.
+
+        Raises:
+            IndoxHubError: The stream carried an ``{"error": ...}`` event (subclass chosen by
+                :func:`~indoxhub_integrations.core.errors.error_from_stream_event`).
+            StreamInterruptedError: The payload is not JSON.
+        """
+        payload = data.strip()
+        if not payload:
+            return []
+        if payload == "[DONE]":
+            self._complete = True
+            return [] if self._done else [self._done_event(None)]
+        if self._done:
+            return []
+        try:
+            obj = json.loads(payload)
+        except ValueError:
+            raise StreamInterruptedError(
+                f"malformed stream event (not JSON): {payload[:200]!r}"
+            ) from None
+        if not isinstance(obj, dict):
+            return [StreamEvent(type="other")]
+        self._raise_error(obj)
+        kind = obj.get("type")
+        if isinstance(kind, str) and kind.startswith("response."):
+            self._responses_style = True
+            return self._responses_event(kind, obj)
+        self._absorb(obj)
+        if isinstance(obj.get("choices"), list):
+            return self._openai_chunk(obj)
+        events: list[StreamEvent] = []
+        if isinstance(obj.get("data"), str):
+            self._text.append(obj["data"])
+            events.append(StreamEvent(type="text", text_delta=obj["data"], raw=obj))
+        return self._finish_chunk(obj, events)
+
+    def finish(self) -> None:
+        """Check the stream ended properly.
+
+        Raises:
+            StreamInterruptedError: Neither ``response.done`` nor ``[DONE]`` was seen: the
+                answer is incomplete.
+        """
+        if not self._complete:
+            raise StreamInterruptedError(
+                "the stream ended before its completion marker (response.done or [DONE]); "
+                "the answer is incomplete"
+            )
+
+    # ------------------------------------------------------------------ payload kinds
+
+    def _raise_error(self, obj: Mapping[str, Any]) -> None:
+        error = obj.get("error")
+        if not error and obj.get("type") == "error":
+            error = obj.get("message") or obj
+        if not error and obj.get("type") == "response.failed":
+            error = _get_error(obj.get("response")) or "the response failed"
+        if error:
+            raise error_from_stream_event(_error_message(error))
+
+    def _absorb(self, source: Any) -> None:
+        if isinstance(source, Mapping):
+            for key in _META_KEYS:
+                if source.get(key) is not None:
+                    self._info[key] = source[key]
+
+    def _responses_event(self, kind: str, obj: dict[str, Any]) -> list[StreamEvent]:
+        response = obj.get("response")
+        self._absorb(response)
+        if kind == "response.created":
+            return [StreamEvent(type="start", raw=obj)]
+        if kind in _DONE_TYPES:
+            return [
+                self._response_done(kind, response if isinstance(response, Mapping) else {}, obj)
+            ]
+        if kind in _REASONING_DELTAS:
+            delta = _delta_text(obj.get("delta"))
+            self._reasoning.append(delta)
+            self._reasoning_streamed = True
+            return [StreamEvent(type="reasoning", reasoning_delta=delta, raw=obj)]
+        keys = _keys(obj)
+        if kind in _TEXT_DELTAS:
+            delta = _delta_text(obj.get("delta"))
+            self._text.append(delta)
+            self._text_keys.update(keys)
+            self._unkeyed_text = self._unkeyed_text or not keys
+            return [StreamEvent(type="text", text_delta=delta, raw=obj)]
+        item = obj.get("item") if isinstance(obj.get("item"), Mapping) else {}
+        keys += _keys(item, "id")
+        if kind == "response.output_item.added" and item.get("type") == "function_call":
+            chunk = self._tool_chunk(keys, item, _str(item.get("arguments")) or "")
+            return [StreamEvent(type="tool_call", tool_call_chunks=[chunk], raw=obj)]
+        if kind == "response.output_item.done":
+            return [self._item_done(keys, item, obj)]
+        if kind in (
+            "response.function_call_arguments.delta",
+            "response.function_call_arguments.done",
+        ):
+            index = self._find(keys)
+            delta = _str(obj.get("delta" if kind.endswith("delta") else "arguments")) or ""
+            if kind.endswith(".done") and index is not None and self._tools[index].arguments:
+                return [StreamEvent(type="other", raw=obj)]
+            chunk = self._tool_chunk(keys, obj, delta)
+            return [StreamEvent(type="tool_call", tool_call_chunks=[chunk], raw=obj)]
+        if kind == "response.image_generation_call.completed":
+            source = obj.get("image_generation_call")
+            source = source if isinstance(source, Mapping) else {}
+            image = _image(
+                {
+                    "url": source.get("url") or obj.get("url"),
+                    "b64_json": _str(obj.get("data"))
+                    or source.get("b64_json")
+                    or source.get("result"),
+                    "revised_prompt": source.get("revised_prompt"),
+                }
+            )
+            if image is not None and (image.url or image.b64_json):
+                self._images.append(image)
+                self._image_keys.update(keys)
+                return [StreamEvent(type="image", images=[image], raw=obj)]
+        return [StreamEvent(type="other", raw=obj)]
+
+    def _response_done(
+        self, kind: str, response: Mapping[str, Any], obj: dict[str, Any]
+    ) -> StreamEvent:
+        if isinstance(response.get("usage"), Mapping):
+            self._usage = response["usage"]
+        if not self._text and not self._tools and isinstance(response.get("output"), list):
+            fields = _chat_from_output(response)  # a server that sent the answer only here
+            self._text.append(fields["text"])
+            if not self._reasoning and fields["reasoning"]:
+                self._reasoning.append(fields["reasoning"])
+            for call in fields["tool_calls"]:
+                state = _ToolState(call.id, call.name)
+                state.arguments.append(json.dumps(call.arguments))
+                self._tools.append(state)
+            if not self._images:
+                self._images.extend(fields["images"])
+        status = response.get("status") or ("incomplete" if kind.endswith("incomplete") else None)
+        self._finish = _finish_from_status(status, response) or self._finish
+        self._final_raw = dict(response)
+        self._complete = True
+        return self._done_event(obj)
+
+    def _item_done(
+        self, keys: list[tuple[str, Any]], item: Mapping[str, Any], obj: dict[str, Any]
+    ) -> StreamEvent:
+        fields = _chat_from_output({"output": [item]})
+        text = reasoning = ""
+        chunks: list[ToolCallChunk] = []
+        images: list[GeneratedImage] = []
+        if fields["text"] and not self._unkeyed_text and not self._text_keys.intersection(keys):
+            text = fields["text"]
+            self._text.append(text)
+        self._unkeyed_text = False
+        if fields["reasoning"] and not self._reasoning_streamed:
+            reasoning = fields["reasoning"]
+            self._reasoning.append(reasoning)
+        if item.get("type") == "function_call":
+            index = self._find(keys)
+            if index is None or not self._tools[index].arguments:
+                arguments = item.get("arguments")
+                if isinstance(arguments, Mapping):
+                    arguments = json.dumps(arguments)
+                chunks.append(self._tool_chunk(keys, item, _str(arguments) or ""))
+        if fields["images"] and not self._image_keys.intersection(keys):
+            images = fields["images"]
+            self._images.extend(images)
+        return StreamEvent(
+            type="item_done",
+            text_delta=text,
+            reasoning_delta=reasoning,
+            tool_call_chunks=chunks,
+            images=images,
+            raw=obj,
+        )
+
+    def _openai_chunk(self, obj: dict[str, Any]) -> list[StreamEvent]:
+        choices = obj["choices"]
+        choice = choices[0] if choices and isinstance(choices[0], Mapping) else {}
+        delta = choice.get("delta") if isinstance(choice.get("delta"), Mapping) else {}
+        events: list[StreamEvent] = []
+        reasoning = _str(delta.get("reasoning_content")) or _str(delta.get("reasoning"))
+        if reasoning:
+            self._reasoning.append(reasoning)
+            events.append(StreamEvent(type="reasoning", reasoning_delta=reasoning, raw=obj))
+        text = _text_of(delta.get("content")) or _text_of(choice.get("text"))
+        if text:
+            self._text.append(text)
+            events.append(StreamEvent(type="text", text_delta=text, raw=obj))
+        chunks: list[ToolCallChunk] = []
+        calls = delta.get("tool_calls")
+        for position, call in enumerate(calls if isinstance(calls, list) else []):
+            if not isinstance(call, Mapping):
+                continue
+            number = call.get("index")
+            key = ("choice", number if isinstance(number, int) else position)
+            function = call.get("function") if isinstance(call.get("function"), Mapping) else {}
+            source = {"call_id": call.get("id"), "name": function.get("name")}
+            chunks.append(self._tool_chunk([key], source, _str(function.get("arguments")) or ""))
+        if chunks:
+            events.append(StreamEvent(type="tool_call", tool_call_chunks=chunks, raw=obj))
+        return self._finish_chunk({**choice, "usage": obj.get("usage")}, events, obj)
+
+    def _finish_chunk(
+        self, source: Mapping[str, Any], events: list[StreamEvent], raw: Any = None
+    ) -> list[StreamEvent]:
+        """Record ``finish_reason`` and ``usage`` of a non-Responses chunk onto its last event."""
+        raw = raw if raw is not None else source
+        finish = _str(source.get("finish_reason"))
+        usage: Usage | None = None
+        if finish:
+            self._finish = finish
+        if isinstance(source.get("usage"), Mapping):
+            self._usage = source["usage"]
+            self._final_raw = dict(raw)
+            usage = parse_usage(self._usage, byok=self._byok())
+        if not events:
+            events.append(StreamEvent(type="other", raw=raw))
+        if finish or usage is not None:
+            events[-1].finish_reason = finish or events[-1].finish_reason
+            events[-1].usage = usage
+        return events
+
+    # ------------------------------------------------------------------ tool calls and done
+
+    def _find(self, keys: list[tuple[str, Any]]) -> int | None:
+        return next((self._tool_keys[key] for key in keys if key in self._tool_keys), None)
+
+    def _tool_chunk(
+        self, keys: list[tuple[str, Any]], source: Mapping[str, Any], arguments: str
+    ) -> ToolCallChunk:
+        """Record a tool-call fragment (creating the call on first sight) and return it."""
+        index = self._find(keys)
+        call_id = _str(source.get("call_id")) or (
+            _str(source.get("id")) if source.get("type") == "function_call" else None
+        )
+        name = _str(source.get("name"))
+        if index is None:
+            index = len(self._tools)
+            self._tools.append(_ToolState(call_id, name))
+        state = self._tools[index]
+        for key in keys:
+            self._tool_keys[key] = index
+        state.id = state.id or call_id
+        state.name = state.name or name
+        if arguments:
+            state.arguments.append(arguments)
+        return ToolCallChunk(index=index, id=call_id, name=name, arguments_delta=arguments)
+
+    def _byok(self) -> bool:
+        return (
+            self._byok_sent
+            or self._info.get("byok_api_key") is True
+            or "x-ratelimit-bypass" in self._headers
+            or "x-rate-limit-bypass" in self._headers
+        )
+
+    def _done_event(self, obj: dict[str, Any] | None) -> StreamEvent:
+        self._done = True
+        meta = parse_meta(
+            self._info,
+            self._headers,
+            endpoint=self._endpoint,
+            requested_model=self._requested_model,
+            byok_sent=self._byok_sent,
+        )
+        usage = parse_usage(self._usage, byok=meta.byok)
+        calls = [
+            ToolCall(
+                id=state.id or f"call_{index}",
+                name=state.name or "",
+                arguments=_parse_arguments("".join(state.arguments)),
+            )
+            for index, state in enumerate(self._tools)
+        ]
+        finish = self._finish
+        if calls and (self._responses_style or finish is None):
+            finish = "tool_calls"
+        result = ChatResult(
+            text="".join(self._text),
+            tool_calls=calls,
+            reasoning="".join(self._reasoning) or None,
+            finish_reason=finish,
+            images=list(self._images),
+            usage=usage,
+            meta=meta,
+            raw=self._final_raw,
+        )
+        return StreamEvent(
+            type="done", finish_reason=finish, usage=usage, meta=meta, result=result, raw=obj
+        )
+
+
+def _keys(source: Mapping[str, Any], id_field: str = "item_id") -> list[tuple[str, Any]]:
+    """Identify an output item by ``output_index`` and/or its id."""
+    keys: list[tuple[str, Any]] = []
+    index = source.get("output_index")
+    if isinstance(index, int) and id_field == "item_id":
+        keys.append(("output", index))
+    item_id = source.get(id_field)
+    if isinstance(item_id, str) and item_id:
+        keys.append(("item", item_id))
+    return keys
+
+
+def _get_error(response: Any) -> Any:
+    return response.get("error") if isinstance(response, Mapping) else None

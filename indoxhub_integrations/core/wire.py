@@ -1,0 +1,228 @@
+"""Normalized result models shared by the client and both adapters.
+
+Every indoxhub response shape (Responses style, legacy ``data``, OpenAI ``choices``) is parsed
+into these models by :mod:`indoxhub_integrations.core.parsing`; adapters only ever see these.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Endpoint = Literal[
+    "chat",
+    "completion",
+    "embedding",
+    "image",
+    "text_to_speech",
+    "speech_to_text",
+    "translation",
+]
+"""The indoxhub endpoints that produce usage."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+
+class Usage(_Model):
+    """Token counts and cost of one request."""
+
+    input_tokens: int = 0
+    """Prompt (input) tokens."""
+    output_tokens: int = 0
+    """Completion (output) tokens."""
+    total_tokens: int = 0
+    """Input plus output tokens, as reported (or summed when not reported)."""
+    cached_tokens: int = 0
+    """Input tokens served from the provider's prompt cache."""
+    reasoning_tokens: int = 0
+    """Output tokens spent on hidden reasoning."""
+    characters: int | None = None
+    """Characters synthesised (text to speech), when reported."""
+    cost: float | None = None
+    """Cost in USD; ``None`` when unknown (never a made-up 0). BYOK requests cost 0."""
+    cost_estimated: bool = False
+    """True when ``cost`` was computed from the model's catalog pricing, not reported."""
+
+
+class ResponseMeta(_Model):
+    """Metadata of one response, from its body and headers."""
+
+    endpoint: Endpoint | None = None
+    """Which endpoint answered."""
+    request_id: str | None = None
+    """The server's request or response id."""
+    provider: str | None = None
+    """The provider that served the request (e.g. ``openai``)."""
+    model: str | None = None
+    """The model in ``provider/model`` form."""
+    byok: bool = False
+    """True when the request went through the user's own provider key."""
+    rate_limit_bypass: str | None = None
+    """The ``X-RateLimit-Bypass`` header text, when present."""
+    duration_ms: float | None = None
+    """Server-reported duration, else the client-measured one, in milliseconds."""
+
+
+class ToolCall(_Model):
+    """A function call requested by the model."""
+
+    id: str
+    """The call id, to be echoed in the tool message's ``tool_call_id``."""
+    name: str
+    """The function name."""
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    """The parsed JSON arguments."""
+
+
+class GeneratedImage(_Model):
+    """One image produced by image generation or by a chat model."""
+
+    url: str | None = None
+    """Where the image can be downloaded, when served by URL."""
+    b64_json: str | None = None
+    """The image as base64, when served inline."""
+    revised_prompt: str | None = None
+    """The prompt the provider actually used, when it rewrote it."""
+    data: bytes | None = None
+    """The decoded image bytes, when known."""
+    media_type: str | None = None
+    """The MIME type, when known (``image/png``...)."""
+
+
+class _Result(_Model):
+    usage: Usage = Field(default_factory=Usage)
+    """Tokens and cost of the request."""
+    meta: ResponseMeta = Field(default_factory=ResponseMeta)
+    """Request id, provider, model, BYOK markers and duration."""
+    raw: dict[str, Any] = Field(default_factory=dict)
+    """The response body as received."""
+
+
+class ChatResult(_Result):
+    """The answer of a chat or text completion request."""
+
+    text: str = ""
+    """The generated text."""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    """Function calls requested by the model."""
+    reasoning: str | None = None
+    """The model's reasoning text, when the provider returns it."""
+    finish_reason: str | None = None
+    """Why generation stopped (``stop``, ``length``, ``tool_calls``...)."""
+    images: list[GeneratedImage] = Field(default_factory=list)
+    """Images the chat model produced."""
+
+
+CompletionResult = ChatResult
+"""Text completions share the chat result model."""
+
+
+class EmbeddingResult(_Result):
+    """The answer of an embeddings request."""
+
+    vectors: list[list[float]] = Field(default_factory=list)
+    """One vector per input text, in input order."""
+    dimensions: int | None = None
+    """Vector length."""
+
+
+class ImageResult(_Result):
+    """The answer of an image generation request."""
+
+    images: list[GeneratedImage] = Field(default_factory=list)
+    """The generated images."""
+
+
+class SpeechResult(_Result):
+    """The answer of a text to speech request."""
+
+    audio: bytes | None = None
+    """The audio bytes, when served inline."""
+    url: str | None = None
+    """Where the audio can be downloaded, when served by URL."""
+    format: str | None = None
+    """Audio format (``mp3``, ``wav``...), when known."""
+
+
+class TranscriptionResult(_Result):
+    """The answer of a speech to text or translation request."""
+
+    text: str = ""
+    """The transcript (or translation)."""
+
+
+class ToolCallChunk(_Model):
+    """A fragment of a tool call in a stream; fragments with the same ``index`` join."""
+
+    index: int = 0
+    """Position of the call among the answer's tool calls."""
+    id: str | None = None
+    """The call id (usually on the first fragment only)."""
+    name: str | None = None
+    """The function name (usually on the first fragment only)."""
+    arguments_delta: str = ""
+    """A piece of the JSON arguments string."""
+
+
+StreamEventType = Literal[
+    "start",
+    "text",
+    "reasoning",
+    "tool_call",
+    "image",
+    "item_done",
+    "other",
+    "done",
+]
+"""Kinds of stream events."""
+
+
+class StreamEvent(_Model):
+    """One event of a chat or completion stream."""
+
+    type: StreamEventType
+    """What the event carries. The last event of a complete stream is ``done``."""
+    text_delta: str = ""
+    """New answer text (empty when the event carries none)."""
+    reasoning_delta: str = ""
+    """New reasoning text."""
+    tool_call_chunks: list[ToolCallChunk] = Field(default_factory=list)
+    """Tool-call fragments carried by this event."""
+    images: list[GeneratedImage] = Field(default_factory=list)
+    """Images completed by this event."""
+    finish_reason: str | None = None
+    """Set when the event reports why generation stopped."""
+    usage: Usage | None = None
+    """The final usage; set on the ``done`` event (and on any event that reports usage)."""
+    meta: ResponseMeta | None = None
+    """The response metadata; set on the ``done`` event."""
+    result: ChatResult | None = None
+    """The whole answer assembled from the stream; set on the ``done`` event."""
+    raw: dict[str, Any] | None = None
+    """The event's JSON as received."""
+
+
+class ModelInfo(_Model):
+    """One model of the catalog, with its pricing."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    """The model in ``provider/model`` form."""
+    provider: str
+    """The provider name."""
+    name: str
+    """The model name without provider."""
+    type: str | None = None
+    """Kind of model (``chat``, ``embedding``, ``image``...), when listed."""
+    prompt_price: float | None = None
+    """USD per ``price_unit_tokens`` input tokens."""
+    completion_price: float | None = None
+    """USD per ``price_unit_tokens`` output tokens."""
+    price_unit_tokens: int = 1000
+    """How many tokens a price covers (the docs say ``1K tokens``)."""
+    raw: dict[str, Any] = Field(default_factory=dict)
+    """The catalog entry as received."""

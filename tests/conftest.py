@@ -1,0 +1,65 @@
+"""Shared fixtures: one emulator per test session (reset before each test that uses it),
+canary keys, and a clean environment for every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+CANARY_PLATFORM_KEY = "ixh-CANARYPLATFORM-3f9a1c7e5b2d4680"
+"""The emulator's platform key in tests: it must never show up anywhere but the HTTP request."""
+CANARY_BYOK_KEY = "sk-CANARYBYOK-openai-9d8c7b6a5f4e3d21"
+"""A BYOK key (OpenAI-shaped: proves no provider) that must never leak."""
+CANARY_ANTHROPIC_KEY = "sk-ant-CANARYBYOK-anthropic-1a2b3c4d5e6f"
+"""A BYOK key whose prefix proves it is Anthropic's."""
+
+_CLEARED_PREFIXES = ("INDOXHUB_", "INDOX_ROUTER_")
+_PROVIDER_VARS = (
+    "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY",
+    "MISTRAL_API_KEY", "DEEPSEEK_API_KEY", "XAI_API_KEY", "GROQ_API_KEY", "OPENROUTER_API_KEY",
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(_CLEARED_PREFIXES) or name in _PROVIDER_VARS:
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def _emulator_server() -> Iterator[object]:
+    from indoxhub_integrations.emulator import IndoxHubEmulator
+
+    with IndoxHubEmulator(api_key=CANARY_PLATFORM_KEY, credits=1000.0) as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(_emulator_server: object) -> object:
+    """The session's emulator, reset to its starting state (credits, tier, style, log)."""
+    _emulator_server.reset()  # type: ignore[attr-defined]
+    return _emulator_server
+
+
+@pytest.fixture
+def platform_key() -> str:
+    """The canary platform key the emulator accepts."""
+    return CANARY_PLATFORM_KEY
+
+
+@pytest.fixture
+def byok_key() -> str:
+    """A canary BYOK key (OpenAI-shaped)."""
+    return CANARY_BYOK_KEY
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("INDOXHUB_LIVE_API_KEY") or os.environ.get("INDOXHUB_API_KEY"):
+        return
+    skip = pytest.mark.skip(reason="live test: set INDOXHUB_API_KEY to run against indoxhub")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
