@@ -17,18 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+import httpx
 from pydantic import SecretStr
 
-from . import parsing
+from . import catalog, parsing, parsing_media
 from .byok import redact, resolve_byok_key, secret_value
 from .config import ClientSettings, resolve_settings
 from .errors import (
     RETRYABLE_STATUSES,
     APIConnectionError,
+    APITimeoutError,
     IndoxHubError,
     InvalidRequestError,
     ProviderError,
     RateLimitError,
+    StreamInterruptedError,
     error_from_response,
 )
 from .payloads import (
@@ -99,6 +102,15 @@ def _parse_with(function: Callable[..., Any]) -> Parser:
     return parse
 
 
+_parse_transcription = _parse_with(parsing_media.parse_transcription)
+
+
+def _parse_translation(body: Any, headers: Mapping[str, str], call: Call, elapsed: float) -> Any:
+    return parsing_media.parse_transcription(
+        body, headers, endpoint="translation", **_meta_kwargs(call, elapsed)
+    )
+
+
 def read_audio(file: AudioInput, filename: str | None) -> tuple[str, bytes, str]:
     """Read audio given as a path, bytes or a binary file object, for a multipart upload."""
     if isinstance(file, str | Path):
@@ -122,6 +134,13 @@ def read_audio(file: AudioInput, filename: str | None) -> tuple[str, bytes, str]
     suffix = name.rsplit(".", 1)[-1].lower()
     media = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4", "ogg": "audio/ogg"}
     return name, data, media.get(suffix, "application/octet-stream")
+
+
+def transport_error(exc: Exception) -> IndoxHubError:
+    """The exception for a failed HTTP exchange (no response, or a response cut short)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"indoxhub request timed out ({type(exc).__name__}).")
+    return APIConnectionError(f"Could not reach indoxhub: {type(exc).__name__}: {exc}")
 
 
 class TokenState:
@@ -317,7 +336,7 @@ class BaseClient:
         )
         return Call(
             "POST", f"{API_PREFIX}/embeddings", "embedding", json=body, model=model,
-            byok_key=key, parser=_parse_with(parsing.parse_embeddings),
+            byok_key=key, parser=_parse_with(parsing_media.parse_embeddings),
         )  # fmt: skip
 
     def _image_call(
@@ -333,7 +352,7 @@ class BaseClient:
         body = image_body(prompt, model, params, additional_params=additional_params, byok_key=key)
         return Call(
             "POST", f"{API_PREFIX}/images/generations", "image", json=body, model=model,
-            byok_key=key, parser=_parse_with(parsing.parse_images),
+            byok_key=key, parser=_parse_with(parsing_media.parse_images),
         )  # fmt: skip
 
     def _speech_call(
@@ -349,7 +368,7 @@ class BaseClient:
         body = speech_body(text, model, params, additional_params=additional_params, byok_key=key)
         return Call(
             "POST", f"{API_PREFIX}/audio/tts/generations", "text_to_speech", json=body,
-            model=model, byok_key=key, parser=_parse_with(parsing.parse_speech),
+            model=model, byok_key=key, parser=_parse_with(parsing_media.parse_speech),
         )  # fmt: skip
 
     def _transcription_call(
@@ -370,7 +389,7 @@ class BaseClient:
             "POST", f"{API_PREFIX}/audio/stt/{path}",
             "translation" if translate else "speech_to_text", form=form,
             files={"file": upload}, model=model, byok_key=key,
-            parser=_parse_with(parsing.parse_transcription),
+            parser=_parse_translation if translate else _parse_transcription,
         )  # fmt: skip
 
     @staticmethod
@@ -414,7 +433,9 @@ class BaseClient:
         if call.endpoint == "text_to_speech" and headers.get("content-type", "").startswith(
             "audio/"
         ):
-            return parsing.parse_speech_bytes(content, headers, **_meta_kwargs(call, elapsed_ms))
+            return parsing_media.parse_speech_bytes(
+                content, headers, **_meta_kwargs(call, elapsed_ms)
+            )
         if call.parser is None:
             return body
         if not isinstance(body, Mapping):
@@ -460,7 +481,7 @@ class BaseClient:
         info = (self._catalog or {}).get(model or "")
         if info is None:
             return usage
-        cost = parsing.estimate_cost(usage, info)
+        cost = catalog.estimate_cost(usage, info)
         if cost is None:
             return usage
         return usage.model_copy(update={"cost": cost, "cost_estimated": True})
@@ -473,12 +494,33 @@ class BaseClient:
         result.usage = self._estimate(usage, meta.model)
         return result
 
-    def _apply_estimate_event(self, event: StreamEvent) -> StreamEvent:
+    def _complete_event(self, event: StreamEvent, started: float) -> StreamEvent:
+        """Finish a stream's ``done`` event: cost estimate and client-measured duration."""
         if event.usage is not None and event.meta is not None:
             event.usage = self._estimate(event.usage, event.meta.model)
-            if event.result is not None:
+        if event.meta is not None and event.meta.duration_ms is None:
+            elapsed = (time.perf_counter() - started) * 1000.0
+            event.meta = event.meta.model_copy(update={"duration_ms": elapsed})
+        if event.result is not None:
+            if event.usage is not None:
                 event.result.usage = event.usage
+            if event.meta is not None:
+                event.result.meta = event.meta
         return event
+
+    def _stream_retry_delay(self, call: Call, attempt: int, exc: Exception, yielded: bool) -> float:
+        """The delay before re-opening a broken stream, or raise when it must not be retried.
+
+        A stream is retried only before its first event: after that, a retry would repeat
+        text the caller has already seen.
+        """
+        error = transport_error(exc)
+        delay = None if yielded else self._retry_delay(attempt, error)
+        if delay is None:
+            raise StreamInterruptedError(
+                f"The stream from {call.path} broke off: {error.message}"
+            ) from None
+        return delay
 
     def _assembler(self, call: Call, headers: Mapping[str, str]) -> StreamAssembler:
         return StreamAssembler(

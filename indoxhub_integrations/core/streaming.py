@@ -22,7 +22,9 @@ from .parsing import (
     _finish_from_status,
     _image,
     _lower_headers,
+    _map,
     _parse_arguments,
+    _str,
     _text_of,
     parse_meta,
     parse_usage,
@@ -35,14 +37,17 @@ _BOM = b"\xef\xbb\xbf"
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 _DONE_TYPES = frozenset({"response.done", "response.completed", "response.incomplete"})
 _REASONING_DELTAS = frozenset(
-    {
-        "response.reasoning.delta",
-        "response.reasoning_summary_text.delta",
-        "response.reasoning_text.delta",
-    }
+    {"response.reasoning.delta", "response.reasoning_summary_text.delta"}
+    | {"response.reasoning_text.delta"}
 )
 _TEXT_DELTAS = frozenset({"response.content_part.delta", "response.output_text.delta"})
+_ARGUMENT_EVENTS = frozenset(
+    {"response.function_call_arguments.delta", "response.function_call_arguments.done"}
+)
 _META_KEYS = ("id", "request_id", "model", "provider", "byok_api_key", "duration_ms")
+
+Key = tuple[str, Any]
+"""An output item: ``("output", output_index)``, ``("item", id)`` or ``("choice", index)``."""
 
 
 class SSEDecoder:
@@ -64,7 +69,7 @@ class SSEDecoder:
         self._bom_checked = False
 
     def feed(self, chunk: bytes) -> list[str]:
-        """Add bytes; return the payloads of the events completed by them.
+        """Add bytes; return the payloads of the events they complete.
 
         Args:
             chunk: The next bytes of the body (any size, possibly empty).
@@ -74,8 +79,7 @@ class SSEDecoder:
         """
         if self._skip_lf and chunk:
             self._skip_lf = False
-            if chunk[:1] == b"\n":
-                chunk = chunk[1:]
+            chunk = chunk[1:] if chunk[:1] == b"\n" else chunk
         if not chunk:
             return []
         if not self._bom_checked:
@@ -83,21 +87,19 @@ class SSEDecoder:
             if len(head) < len(_BOM) and _BOM.startswith(head):
                 self._pending = [head]
                 return []
-            self._bom_checked = True
-            self._pending = []
+            self._bom_checked, self._pending = True, []
             chunk = head[len(_BOM) :] if head.startswith(_BOM) else head
         if b"\n" not in chunk and b"\r" not in chunk:
             self._pending.append(chunk)
             return []
         if self._pending:
-            self._pending.append(chunk)
-            chunk = b"".join(self._pending)
+            chunk = b"".join([*self._pending, chunk])
             self._pending = []
         lines = chunk.splitlines(keepends=True)
         if not lines[-1].endswith((b"\n", b"\r")):
             self._pending.append(lines.pop())
         elif lines[-1].endswith(b"\r"):
-            self._skip_lf = True  # a "\n" starting the next chunk completes this "\r\n"
+            self._skip_lf = True  # a "\n" opening the next chunk completes this "\r\n"
         payloads: list[str] = []
         for line in lines:
             self._line(line.rstrip(b"\r\n"), payloads)
@@ -109,14 +111,11 @@ class SSEDecoder:
         if self._pending:
             line = b"".join(self._pending)
             self._pending = []
-            if not self._bom_checked and line.startswith(_BOM):
-                line = line[len(_BOM) :]
-            self._line(line, payloads)
+            self._line(line if self._bom_checked else line.removeprefix(_BOM), payloads)
         if self._data is not None:
             payloads.append("\n".join(self._data))
             self._data = None
-        self._skip_lf = False
-        self._bom_checked = False
+        self._skip_lf = self._bom_checked = False
         return payloads
 
     def _line(self, line: bytes, payloads: list[str]) -> None:
@@ -130,8 +129,7 @@ class SSEDecoder:
         field, _, value = line.decode("utf-8", "replace").partition(":")
         if field != "data":
             return
-        if value[:1] == " ":
-            value = value[1:]
+        value = value[1:] if value[:1] == " " else value
         if self._data is None:
             self._data = [value]
         else:
@@ -147,22 +145,26 @@ class _ToolState:
         self.arguments: list[str] = []
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _delta_text(value: Any) -> str:
     """A ``delta`` that is a string or ``{"text": ...}``."""
-    if isinstance(value, str):
-        return value
-    return _text_of(value) if isinstance(value, Mapping) else ""
+    return value if isinstance(value, str) else _text_of(_map(value))
 
 
 def _error_message(error: Any) -> str:
     if isinstance(error, Mapping):
-        message = error.get("message")
-        return message if isinstance(message, str) else json.dumps(error, default=str)[:500]
+        return _str(error.get("message")) or json.dumps(error, default=str)[:500]
     return str(error)
+
+
+def _keys(event: Mapping[str, Any], item: Mapping[str, Any] = _NO_HEADERS) -> list[Key]:
+    """Identify an output item by the event's ``output_index``/``item_id`` and the item's id."""
+    keys: list[Key] = []
+    if isinstance(event.get("output_index"), int):
+        keys.append(("output", event["output_index"]))
+    item_id = _str(event.get("item_id")) or _str(item.get("id"))
+    if item_id:
+        keys.append(("item", item_id))
+    return keys
 
 
 class StreamAssembler:
@@ -171,8 +173,11 @@ class StreamAssembler:
     Feed it every payload from :class:`SSEDecoder`. A stream is complete once it has seen
     ``response.done`` (or ``response.completed``/``response.incomplete``) or ``[DONE]``; the
     single ``done`` event is emitted at the first of them (OpenAI-style streams, whose usage
-    chunk precedes ``[DONE]``, get it at ``[DONE]``). Tool-call arguments are joined per call and
-    parsed as JSON at the end (text that is not a JSON object is kept as ``{"_raw": text}``).
+    chunk precedes ``[DONE]``, get it at ``[DONE]``); payloads after it are ignored. Tool-call
+    fragments are joined per call and their arguments parsed as JSON at the end (text that is
+    not a JSON object is kept as ``{"_raw": text}``). Events that report usage before the end
+    (an OpenAI usage chunk, a legacy final chunk) carry it too; the ``done`` event carries the
+    final one.
 
     Args:
         endpoint: ``"chat"`` or ``"completion"``.
@@ -197,22 +202,20 @@ class StreamAssembler:
         self._reasoning: list[str] = []
         self._reasoning_streamed = False
         self._tools: list[_ToolState] = []
-        self._tool_keys: dict[tuple[str, Any], int] = {}
-        self._text_keys: set[tuple[str, Any]] = set()
-        self._unkeyed_text = False
-        self._image_keys: set[tuple[str, Any]] = set()
+        self._tool_keys: dict[Key, int] = {}
+        self._text_keys: set[Key] = set()
+        self._text_since_item = False
+        self._image_keys: set[Key] = set()
         self._images: list[GeneratedImage] = []
         self._finish: str | None = None
         self._usage: Mapping[str, Any] | None = None
         self._info: dict[str, Any] = {}
         self._final_raw: dict[str, Any] = {}
-        self._responses_style = False
-        self._done = False
-        self._complete = False
+        self._responses_style = self._done = self._complete = False
 
     @property
     def complete(self) -> bool:
-        """Whether the stream's completion marker was seen."""
+        """Whether the stream's completion marker (``response.done`` or ``[DONE]``) was seen."""
         return self._complete
 
     def feed(self, data: str) -> list[StreamEvent]:
@@ -225,27 +228,24 @@ class StreamAssembler:
             The events it carries; the ``done`` event is the last one of a complete stream.
 
         Raises:
-            IndoxHubError: The stream carried an ``{"error": ...}`` event (subclass chosen by
-                :func:`~indoxhub_integrations.core.errors.error_from_stream_event`).
+            IndoxHubError: The stream carried an ``{"error": ...}`` event (the subclass is
+                chosen by :func:`~indoxhub_integrations.core.errors.error_from_stream_event`).
             StreamInterruptedError: The payload is not JSON.
         """
         payload = data.strip()
-        if not payload:
-            return []
         if payload == "[DONE]":
             self._complete = True
             return [] if self._done else [self._done_event(None)]
-        if self._done:
+        if not payload or self._done:
             return []
         try:
             obj = json.loads(payload)
         except ValueError:
-            raise StreamInterruptedError(
-                f"malformed stream event (not JSON): {payload[:200]!r}"
-            ) from None
+            message = f"malformed stream event (not JSON): {payload[:200]!r}"
+            raise StreamInterruptedError(message) from None
         if not isinstance(obj, dict):
             return [StreamEvent(type="other")]
-        self._raise_error(obj)
+        _raise_error(obj)
         kind = obj.get("type")
         if isinstance(kind, str) and kind.startswith("response."):
             self._responses_style = True
@@ -254,13 +254,13 @@ class StreamAssembler:
         if isinstance(obj.get("choices"), list):
             return self._openai_chunk(obj)
         events: list[StreamEvent] = []
-        if isinstance(obj.get("data"), str):
+        if isinstance(obj.get("data"), str):  # legacy chunk
             self._text.append(obj["data"])
             events.append(StreamEvent(type="text", text_delta=obj["data"], raw=obj))
-        return self._finish_chunk(obj, events)
+        return self._end_chunk(obj, events, obj)
 
     def finish(self) -> None:
-        """Check the stream ended properly.
+        """Check that the stream ended properly.
 
         Raises:
             StreamInterruptedError: Neither ``response.done`` nor ``[DONE]`` was seen: the
@@ -274,70 +274,51 @@ class StreamAssembler:
 
     # ------------------------------------------------------------------ payload kinds
 
-    def _raise_error(self, obj: Mapping[str, Any]) -> None:
-        error = obj.get("error")
-        if not error and obj.get("type") == "error":
-            error = obj.get("message") or obj
-        if not error and obj.get("type") == "response.failed":
-            error = _get_error(obj.get("response")) or "the response failed"
-        if error:
-            raise error_from_stream_event(_error_message(error))
-
-    def _absorb(self, source: Any) -> None:
-        if isinstance(source, Mapping):
-            for key in _META_KEYS:
-                if source.get(key) is not None:
-                    self._info[key] = source[key]
+    def _absorb(self, source: Mapping[str, Any]) -> None:
+        for key in _META_KEYS:
+            if source.get(key) is not None:
+                self._info[key] = source[key]
 
     def _responses_event(self, kind: str, obj: dict[str, Any]) -> list[StreamEvent]:
-        response = obj.get("response")
+        if kind in _TEXT_DELTAS:  # the hot path first
+            keys = _keys(obj)
+            delta = _delta_text(obj.get("delta"))
+            self._text.append(delta)
+            self._text_keys.update(keys)
+            self._text_since_item = True
+            return [StreamEvent(type="text", text_delta=delta, raw=obj)]
+        response = _map(obj.get("response"))
         self._absorb(response)
         if kind == "response.created":
             return [StreamEvent(type="start", raw=obj)]
         if kind in _DONE_TYPES:
-            return [
-                self._response_done(kind, response if isinstance(response, Mapping) else {}, obj)
-            ]
+            return [self._response_done(kind, response, obj)]
         if kind in _REASONING_DELTAS:
             delta = _delta_text(obj.get("delta"))
             self._reasoning.append(delta)
             self._reasoning_streamed = True
             return [StreamEvent(type="reasoning", reasoning_delta=delta, raw=obj)]
-        keys = _keys(obj)
-        if kind in _TEXT_DELTAS:
-            delta = _delta_text(obj.get("delta"))
-            self._text.append(delta)
-            self._text_keys.update(keys)
-            self._unkeyed_text = self._unkeyed_text or not keys
-            return [StreamEvent(type="text", text_delta=delta, raw=obj)]
-        item = obj.get("item") if isinstance(obj.get("item"), Mapping) else {}
-        keys += _keys(item, "id")
+        item = _map(obj.get("item"))
+        keys = _keys(obj, item)
         if kind == "response.output_item.added" and item.get("type") == "function_call":
             chunk = self._tool_chunk(keys, item, _str(item.get("arguments")) or "")
             return [StreamEvent(type="tool_call", tool_call_chunks=[chunk], raw=obj)]
         if kind == "response.output_item.done":
             return [self._item_done(keys, item, obj)]
-        if kind in (
-            "response.function_call_arguments.delta",
-            "response.function_call_arguments.done",
-        ):
+        if kind in _ARGUMENT_EVENTS:
             index = self._find(keys)
-            delta = _str(obj.get("delta" if kind.endswith("delta") else "arguments")) or ""
-            if kind.endswith(".done") and index is not None and self._tools[index].arguments:
-                return [StreamEvent(type="other", raw=obj)]
-            chunk = self._tool_chunk(keys, obj, delta)
+            is_delta = kind.endswith(".delta")
+            if not is_delta and index is not None and self._tools[index].arguments:
+                return [StreamEvent(type="other", raw=obj)]  # deltas already carried them
+            arguments = _str(obj.get("delta" if is_delta else "arguments")) or ""
+            chunk = self._tool_chunk(keys, obj, arguments)
             return [StreamEvent(type="tool_call", tool_call_chunks=[chunk], raw=obj)]
         if kind == "response.image_generation_call.completed":
-            source = obj.get("image_generation_call")
-            source = source if isinstance(source, Mapping) else {}
+            call = _map(obj.get("image_generation_call"))
+            b64 = _str(obj.get("data")) or _str(call.get("b64_json")) or _str(call.get("result"))
+            url = _str(call.get("url")) or _str(obj.get("url"))
             image = _image(
-                {
-                    "url": source.get("url") or obj.get("url"),
-                    "b64_json": _str(obj.get("data"))
-                    or source.get("b64_json")
-                    or source.get("result"),
-                    "revised_prompt": source.get("revised_prompt"),
-                }
+                {"url": url, "b64_json": b64, "revised_prompt": call.get("revised_prompt")}
             )
             if image is not None and (image.url or image.b64_json):
                 self._images.append(image)
@@ -353,14 +334,11 @@ class StreamAssembler:
         if not self._text and not self._tools and isinstance(response.get("output"), list):
             fields = _chat_from_output(response)  # a server that sent the answer only here
             self._text.append(fields["text"])
-            if not self._reasoning and fields["reasoning"]:
-                self._reasoning.append(fields["reasoning"])
+            self._reasoning += [fields["reasoning"]] if fields["reasoning"] else []
             for call in fields["tool_calls"]:
-                state = _ToolState(call.id, call.name)
-                state.arguments.append(json.dumps(call.arguments))
-                self._tools.append(state)
-            if not self._images:
-                self._images.extend(fields["images"])
+                self._tools.append(_ToolState(call.id, call.name))
+                self._tools[-1].arguments.append(json.dumps(call.arguments))
+            self._images += [] if self._images else fields["images"]
         status = response.get("status") or ("incomplete" if kind.endswith("incomplete") else None)
         self._finish = _finish_from_status(status, response) or self._finish
         self._final_raw = dict(response)
@@ -368,26 +346,28 @@ class StreamAssembler:
         return self._done_event(obj)
 
     def _item_done(
-        self, keys: list[tuple[str, Any]], item: Mapping[str, Any], obj: dict[str, Any]
+        self, keys: list[Key], item: Mapping[str, Any], obj: dict[str, Any]
     ) -> StreamEvent:
+        """``response.output_item.done``: use what the item carries that no delta delivered."""
         fields = _chat_from_output({"output": [item]})
         text = reasoning = ""
         chunks: list[ToolCallChunk] = []
         images: list[GeneratedImage] = []
-        if fields["text"] and not self._unkeyed_text and not self._text_keys.intersection(keys):
-            text = fields["text"]
-            self._text.append(text)
-        self._unkeyed_text = False
+        if fields["text"]:  # a message item: its text counts only if no delta carried it
+            if not self._text_since_item and not self._text_keys.intersection(keys):
+                text = fields["text"]
+                self._text.append(text)
+            self._text_since_item = False
         if fields["reasoning"] and not self._reasoning_streamed:
             reasoning = fields["reasoning"]
             self._reasoning.append(reasoning)
-        if item.get("type") == "function_call":
-            index = self._find(keys)
-            if index is None or not self._tools[index].arguments:
-                arguments = item.get("arguments")
-                if isinstance(arguments, Mapping):
-                    arguments = json.dumps(arguments)
-                chunks.append(self._tool_chunk(keys, item, _str(arguments) or ""))
+        index = self._find(keys)
+        if item.get("type") == "function_call" and (
+            index is None or not self._tools[index].arguments
+        ):
+            arguments = item.get("arguments")
+            arguments = json.dumps(arguments) if isinstance(arguments, Mapping) else arguments
+            chunks.append(self._tool_chunk(keys, item, _str(arguments) or ""))
         if fields["images"] and not self._image_keys.intersection(keys):
             images = fields["images"]
             self._images.extend(images)
@@ -402,8 +382,8 @@ class StreamAssembler:
 
     def _openai_chunk(self, obj: dict[str, Any]) -> list[StreamEvent]:
         choices = obj["choices"]
-        choice = choices[0] if choices and isinstance(choices[0], Mapping) else {}
-        delta = choice.get("delta") if isinstance(choice.get("delta"), Mapping) else {}
+        choice = _map(choices[0] if choices else None)
+        delta = _map(choice.get("delta"))
         events: list[StreamEvent] = []
         reasoning = _str(delta.get("reasoning_content")) or _str(delta.get("reasoning"))
         if reasoning:
@@ -416,29 +396,23 @@ class StreamAssembler:
         chunks: list[ToolCallChunk] = []
         calls = delta.get("tool_calls")
         for position, call in enumerate(calls if isinstance(calls, list) else []):
-            if not isinstance(call, Mapping):
-                continue
-            number = call.get("index")
+            number, function = _map(call).get("index"), _map(_map(call).get("function"))
             key = ("choice", number if isinstance(number, int) else position)
-            function = call.get("function") if isinstance(call.get("function"), Mapping) else {}
-            source = {"call_id": call.get("id"), "name": function.get("name")}
+            source = {"call_id": _map(call).get("id"), "name": function.get("name")}
             chunks.append(self._tool_chunk([key], source, _str(function.get("arguments")) or ""))
         if chunks:
             events.append(StreamEvent(type="tool_call", tool_call_chunks=chunks, raw=obj))
-        return self._finish_chunk({**choice, "usage": obj.get("usage")}, events, obj)
+        return self._end_chunk({**choice, "usage": obj.get("usage")}, events, obj)
 
-    def _finish_chunk(
-        self, source: Mapping[str, Any], events: list[StreamEvent], raw: Any = None
+    def _end_chunk(
+        self, source: Mapping[str, Any], events: list[StreamEvent], raw: dict[str, Any]
     ) -> list[StreamEvent]:
-        """Record ``finish_reason`` and ``usage`` of a non-Responses chunk onto its last event."""
-        raw = raw if raw is not None else source
+        """Record a non-Responses chunk's ``finish_reason`` and ``usage`` on its last event."""
         finish = _str(source.get("finish_reason"))
         usage: Usage | None = None
-        if finish:
-            self._finish = finish
+        self._finish = finish or self._finish
         if isinstance(source.get("usage"), Mapping):
-            self._usage = source["usage"]
-            self._final_raw = dict(raw)
+            self._usage, self._final_raw = source["usage"], dict(raw)
             usage = parse_usage(self._usage, byok=self._byok())
         if not events:
             events.append(StreamEvent(type="other", raw=raw))
@@ -449,47 +423,38 @@ class StreamAssembler:
 
     # ------------------------------------------------------------------ tool calls and done
 
-    def _find(self, keys: list[tuple[str, Any]]) -> int | None:
+    def _find(self, keys: list[Key]) -> int | None:
         return next((self._tool_keys[key] for key in keys if key in self._tool_keys), None)
 
     def _tool_chunk(
-        self, keys: list[tuple[str, Any]], source: Mapping[str, Any], arguments: str
+        self, keys: list[Key], source: Mapping[str, Any], arguments: str
     ) -> ToolCallChunk:
         """Record a tool-call fragment (creating the call on first sight) and return it."""
         index = self._find(keys)
-        call_id = _str(source.get("call_id")) or (
-            _str(source.get("id")) if source.get("type") == "function_call" else None
-        )
+        call_id = _str(source.get("call_id"))
+        if call_id is None and source.get("type") == "function_call":
+            call_id = _str(source.get("id"))
         name = _str(source.get("name"))
         if index is None:
             index = len(self._tools)
             self._tools.append(_ToolState(call_id, name))
+        self._tool_keys.update(dict.fromkeys(keys, index))
         state = self._tools[index]
-        for key in keys:
-            self._tool_keys[key] = index
-        state.id = state.id or call_id
-        state.name = state.name or name
-        if arguments:
-            state.arguments.append(arguments)
+        state.id, state.name = state.id or call_id, state.name or name
+        state.arguments += [arguments] if arguments else []
         return ToolCallChunk(index=index, id=call_id, name=name, arguments_delta=arguments)
 
     def _byok(self) -> bool:
-        return (
-            self._byok_sent
-            or self._info.get("byok_api_key") is True
-            or "x-ratelimit-bypass" in self._headers
-            or "x-rate-limit-bypass" in self._headers
-        )
+        bypass = "x-ratelimit-bypass" in self._headers or "x-rate-limit-bypass" in self._headers
+        return self._byok_sent or self._info.get("byok_api_key") is True or bypass
 
     def _done_event(self, obj: dict[str, Any] | None) -> StreamEvent:
         self._done = True
-        meta = parse_meta(
-            self._info,
-            self._headers,
-            endpoint=self._endpoint,
-            requested_model=self._requested_model,
-            byok_sent=self._byok_sent,
-        )
+        context: dict[str, Any] = {
+            "requested_model": self._requested_model,
+            "byok_sent": self._byok_sent,
+        }
+        meta = parse_meta(self._info, self._headers, endpoint=self._endpoint, **context)
         usage = parse_usage(self._usage, byok=meta.byok)
         calls = [
             ToolCall(
@@ -517,17 +482,12 @@ class StreamAssembler:
         )
 
 
-def _keys(source: Mapping[str, Any], id_field: str = "item_id") -> list[tuple[str, Any]]:
-    """Identify an output item by ``output_index`` and/or its id."""
-    keys: list[tuple[str, Any]] = []
-    index = source.get("output_index")
-    if isinstance(index, int) and id_field == "item_id":
-        keys.append(("output", index))
-    item_id = source.get(id_field)
-    if isinstance(item_id, str) and item_id:
-        keys.append(("item", item_id))
-    return keys
-
-
-def _get_error(response: Any) -> Any:
-    return response.get("error") if isinstance(response, Mapping) else None
+def _raise_error(obj: Mapping[str, Any]) -> None:
+    """Raise the error an ``{"error": ...}``, ``type: "error"`` or ``response.failed`` carries."""
+    error = obj.get("error")
+    if not error and obj.get("type") in ("error", "response.error"):
+        error = obj.get("message") or obj
+    if not error and obj.get("type") == "response.failed":
+        error = _map(obj.get("response")).get("error") or "the response failed"
+    if error:
+        raise error_from_stream_event(_error_message(error))

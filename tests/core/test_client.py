@@ -88,7 +88,8 @@ def test_per_provider_key_map_and_instance_key(emulator: Any, byok_key: str) -> 
     result = client.chat(MESSAGES, model="anthropic/claude-3-haiku-20240307")
     assert result.meta.byok
     assert client.chat(MESSAGES, model=CHAT).meta.byok is False
-    assert emulator.requests[-2].byok and not emulator.requests[-1].byok
+    chats = [r for r in emulator.requests if r.path.endswith("/chat/completions")]
+    assert [r.byok for r in chats] == [True, False]
 
 
 def test_insufficient_credits(emulator: Any) -> None:
@@ -223,7 +224,7 @@ def test_tool_calls(emulator: Any) -> None:
     assert result.finish_reason == "tool_calls"
     assert result.tool_calls[0].name == "get_weather"
     assert isinstance(result.tool_calls[0].arguments.get("city"), str)
-    sent = emulator.requests[-1].json
+    sent = [r.json for r in emulator.requests if r.path.endswith("/chat/completions")][-1]
     assert sent["additional_params"]["tools"] == tools
 
 
@@ -327,6 +328,7 @@ def test_canaries_never_leak(
         "/chat/completions",
         status=401,
         json={"detail": f"Provider authentication failed: Incorrect API key {byok_key}"},
+        times=2,
     )
     with pytest.raises(AuthenticationError) as info:
         client.chat(MESSAGES, model=CHAT)

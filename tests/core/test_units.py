@@ -130,9 +130,8 @@ def test_plain_http_to_remote_host_refused() -> None:
         api_key="k", base_url="http://example.com", allow_insecure_http=True, environ={}
     )
     assert ok.base_url == "http://example.com"
-    assert resolve_settings(api_key="k", base_url="http://[::1]:8/api/v1/", environ={}).base_url == (
-        "http://[::1]:8"
-    )
+    loopback = resolve_settings(api_key="k", base_url="http://[::1]:8/api/v1/", environ={})
+    assert loopback.base_url == "http://[::1]:8"
 
 
 def test_settings_repr_hides_secrets() -> None:
@@ -292,7 +291,7 @@ def test_ledger_totals_and_unknown_cost() -> None:
     ledger.add(_record(endpoint="embedding", model="openai/e", total_tokens=3, input_tokens=3))
     assert ledger.requests == 3 and ledger.byok_requests == 1 and ledger.platform_requests == 2
     assert ledger.total_cost == 0.5 and ledger.unknown_cost_requests == 1
-    assert ledger.prompt_tokens == 14 and ledger.completion_tokens == 6 and ledger.total_tokens == 20
+    assert (ledger.prompt_tokens, ledger.completion_tokens, ledger.total_tokens) == (14, 6, 20)
     assert ledger.by_endpoint()["embedding"]["unknown_cost_requests"] == 1
     assert ledger.by_model()["openai/gpt-4o-mini"]["requests"] == 2
     assert "unknown cost for 1 request" in str(ledger)

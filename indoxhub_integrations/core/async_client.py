@@ -1,0 +1,352 @@
+"""``AsyncIndoxHubClient``: the asynchronous twin of ``IndoxHubClient``.
+
+Every decision is made in :class:`~indoxhub_integrations.core.base.BaseClient`; this module
+only awaits the I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import httpx
+
+from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_error
+from .catalog import parse_model_catalog
+from .client import LIMITS, Key
+from .errors import IndoxHubError
+from .streaming import SSEDecoder
+from .wire import (
+    ChatResult,
+    EmbeddingResult,
+    ImageResult,
+    ModelInfo,
+    SpeechResult,
+    StreamEvent,
+    TranscriptionResult,
+)
+
+
+async def _with_end(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes | None]:
+    async for chunk in chunks:
+        yield chunk
+    yield None
+
+
+class AsyncIndoxHubClient(BaseClient):
+    """Asynchronous indoxhub client; the same methods as :class:`IndoxHubClient`, awaited."""
+
+    _http: httpx.AsyncClient | None = None
+
+    def _reset_io(self) -> None:
+        self._http = None
+        self._async_token_lock: asyncio.Lock | None = None
+        self._async_catalog_lock: asyncio.Lock | None = None
+
+    def _init_state(self) -> None:
+        super()._init_state()
+        self._reset_io()
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The underlying ``httpx.AsyncClient``, created on first use."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                base_url=self.settings.base_url, timeout=self.settings.timeout, limits=LIMITS
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def __aenter__(self) -> AsyncIndoxHubClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def _exchange(self) -> None:
+        if self._async_token_lock is None:
+            self._async_token_lock = asyncio.Lock()
+        async with self._async_token_lock:
+            call = self._exchange_call()
+            try:
+                response = await self.http.request(
+                    call.method, call.path, headers=self._exchange_headers()
+                )
+            except httpx.HTTPError as exc:
+                raise transport_error(exc) from None
+            self._store_token(
+                response.status_code, self._decode(response.content), response.headers
+            )
+
+    async def _open(self, call: Call, *, stream: bool) -> httpx.Response:
+        attempt, reauthed = 0, False
+        while True:
+            if call.authenticated and self._should_exchange_first():
+                await self._exchange()
+            request = self.http.build_request(
+                call.method, call.path, json=call.json, data=call.form, files=call.files,
+                headers=self._auth_headers() if call.authenticated else self._static_headers,
+            )  # fmt: skip
+            started = time.perf_counter()
+            try:
+                response = await self.http.send(request, stream=stream)
+            except httpx.HTTPError as exc:
+                error = transport_error(exc)
+            else:
+                if response.status_code < 400:
+                    return response
+                await response.aread()
+                if self._should_reauth(response.status_code, call, reauthed):
+                    reauthed = True
+                    await self._exchange()
+                    continue
+                try:
+                    self._result(
+                        call, response.status_code, response.headers, response.content, started
+                    )
+                except IndoxHubError as exc:
+                    error = exc
+            delay = self._retry_delay(attempt, error)
+            if delay is None:
+                raise error
+            logger.debug("retrying %s in %.2f s after %s", call.path, delay, type(error).__name__)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _run(self, call: Call) -> Any:
+        started = time.perf_counter()
+        response = await self._open(call, stream=False)
+        result = self._result(
+            call, response.status_code, response.headers, response.content, started
+        )
+        if self._needs_estimate(getattr(result, "usage", None), call.byok):
+            await self._load_catalog()
+            result = self._apply_estimate(result)
+        return result
+
+    async def _stream(self, call: Call) -> AsyncIterator[StreamEvent]:
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            response = await self._open(call, stream=True)
+            assembler = self._assembler(call, response.headers)
+            decoder = SSEDecoder()
+            yielded = False
+            try:
+                try:
+                    async for chunk in _with_end(response.aiter_bytes()):
+                        for data in decoder.feed(chunk) if chunk is not None else decoder.flush():
+                            for event in assembler.feed(data):
+                                if event.type == "done":
+                                    event = await self._finish_event(event, call, started)
+                                yielded = True
+                                yield event
+                except httpx.HTTPError as exc:
+                    delay = self._stream_retry_delay(call, attempt, exc, yielded)
+                    await asyncio.sleep(delay)
+                    attempt += 1
+                    continue
+                assembler.finish()
+                return
+            finally:
+                await response.aclose()
+
+    async def _finish_event(self, event: StreamEvent, call: Call, started: float) -> StreamEvent:
+        if self._needs_estimate(event.usage, call.byok):
+            await self._load_catalog()
+        return self._complete_event(event, started)
+
+    async def _load_catalog(self) -> None:
+        if self._async_catalog_lock is None:
+            self._async_catalog_lock = asyncio.Lock()
+        async with self._async_catalog_lock:
+            if self._catalog is not None:
+                return
+            try:
+                self._store_catalog(await self.list_models())
+            except IndoxHubError as exc:
+                logger.debug("cost estimate unavailable: catalog fetch failed (%s)", exc)
+                self._store_catalog(None)
+
+    async def chat(
+        self,
+        messages: Any,
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        additional_params: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> ChatResult:
+        """Send a chat request (see :meth:`IndoxHubClient.chat`)."""
+        call = self._chat_call(
+            messages, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params, stream=False,
+        )  # fmt: skip
+        result: ChatResult = await self._run(call)
+        return result
+
+    async def stream_chat(
+        self,
+        messages: Any,
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        additional_params: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> AsyncIterator[StreamEvent]:
+        """Stream a chat answer: ``async for event in await client.stream_chat(...)``."""
+        call = self._chat_call(
+            messages, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params, stream=True,
+        )  # fmt: skip
+        return self._stream(call)
+
+    async def complete(
+        self,
+        prompt: str,
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        additional_params: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> ChatResult:
+        """Send a text completion request."""
+        call = self._completion_call(
+            prompt, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params, stream=False,
+        )  # fmt: skip
+        result: ChatResult = await self._run(call)
+        return result
+
+    async def stream_complete(
+        self,
+        prompt: str,
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        additional_params: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> AsyncIterator[StreamEvent]:
+        """Stream a text completion: ``async for event in await client.stream_complete(...)``."""
+        call = self._completion_call(
+            prompt, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params, stream=True,
+        )  # fmt: skip
+        return self._stream(call)
+
+    async def embed(
+        self,
+        texts: str | list[str],
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        additional_params: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> EmbeddingResult:
+        """Embed texts; vectors in input order."""
+        call = self._embedding_call(
+            texts, model, params, byok_api_key=byok_api_key, additional_params=additional_params
+        )
+        result: EmbeddingResult = await self._run(call)
+        return result
+
+    async def generate_image(
+        self,
+        prompt: str,
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        additional_params: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> ImageResult:
+        """Generate images."""
+        call = self._image_call(
+            prompt, model, params, byok_api_key=byok_api_key, additional_params=additional_params
+        )
+        result: ImageResult = await self._run(call)
+        return result
+
+    async def text_to_speech(
+        self,
+        input: str,
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        additional_params: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> SpeechResult:
+        """Synthesise speech."""
+        call = self._speech_call(
+            input, model, params, byok_api_key=byok_api_key, additional_params=additional_params
+        )
+        result: SpeechResult = await self._run(call)
+        return result
+
+    async def speech_to_text(
+        self,
+        file: AudioInput,
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        filename: str | None = None,
+        **params: Any,
+    ) -> TranscriptionResult:
+        """Transcribe audio."""
+        call = self._transcription_call(
+            file, model, params, byok_api_key=byok_api_key, translate=False, filename=filename
+        )
+        result: TranscriptionResult = await self._run(call)
+        return result
+
+    async def translate_audio(
+        self,
+        file: AudioInput,
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        filename: str | None = None,
+        **params: Any,
+    ) -> TranscriptionResult:
+        """Translate audio into English text."""
+        call = self._transcription_call(
+            file, model, params, byok_api_key=byok_api_key, translate=True, filename=filename
+        )
+        result: TranscriptionResult = await self._run(call)
+        return result
+
+    async def list_models(self, provider: str | None = None) -> list[ModelInfo]:
+        """The model catalog with pricing."""
+        path = f"models/{provider}" if provider else "models/"
+        return parse_model_catalog(await self._run(self._get_call(path)), provider=provider)
+
+    async def get_model(self, model: str) -> ModelInfo:
+        """One model's catalog entry."""
+        provider = model.split("/", 1)[0]
+        models = parse_model_catalog(
+            await self._run(self._get_call(f"models/{model}")), provider=provider
+        )
+        return models[0]
+
+    async def me(self) -> dict[str, Any]:
+        """The account: ``credits``, ``account_tier``..."""
+        result: dict[str, Any] = await self._run(self._get_call("user/me"))
+        return result
+
+    async def usage(self) -> dict[str, Any]:
+        """The account's usage report."""
+        result: dict[str, Any] = await self._run(self._get_call("user/usage"))
+        return result
+
+    async def stop_stream(self, stream_id: str, *, endpoint: str = "chat") -> dict[str, Any]:
+        """Ask the server to stop a running stream."""
+        path = "completions" if endpoint.startswith("completion") else "chat"
+        call = Call("POST", f"{API_PREFIX}/{path}/stop-stream/{stream_id}")
+        result: dict[str, Any] = await self._run(call)
+        return result

@@ -1,0 +1,116 @@
+"""The model catalog (``GET /api/v1/models/...``) and cost estimates from its pricing.
+
+Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .parsing import _first_str, _map, _num, _shape_error, _str
+from .wire import ModelInfo, Usage
+
+_MODEL_NAME_KEYS = ("modelName", "id", "name", "model")
+_UNIT = re.compile(r"^\s*(?:per\s+)?(\d+(?:\.\d+)?)?\s*([km])?\s*(?:tokens?)?\s*$", re.I)
+
+
+# --------------------------------------------------------------------------- model catalog
+
+
+def _unit_tokens(unit: Any) -> int:
+    """``"1K tokens"`` -> 1000, ``"1M tokens"`` -> 1_000_000, ``"token"`` -> 1 (default 1000)."""
+    number = _num(unit)
+    match = _UNIT.match(unit) if number is None and _str(unit) and unit.strip() else None
+    if number is None and match is None:
+        return 1000
+    if match is not None:
+        scale = {"k": 1000, "m": 1_000_000}.get((match.group(2) or "").lower(), 1)
+        number = float(match.group(1) or 1) * scale
+    return max(int(number or 1), 1)
+
+
+def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
+    name = _first_str(entry, _MODEL_NAME_KEYS)
+    provider = _str(entry.get("provider")) or provider
+    if name and provider and name.startswith(provider + "/"):
+        name = name[len(provider) + 1 :]
+    elif name and provider is None and "/" in name:
+        provider, name = name.split("/", 1)
+    if name is None or provider is None:
+        raise _shape_error(entry, "model catalog entry (no model name or provider)")
+    pricing = _map(entry.get("pricing"))
+    prompt = pricing.get("prompt", pricing.get("input"))
+    completion = pricing.get("completion", pricing.get("output"))
+    kind = _str(entry.get("type")) or _str(entry.get("model_type"))
+    return ModelInfo(
+        id=f"{provider}/{name}",
+        provider=provider,
+        name=name,
+        type=kind,
+        prompt_price=_num(prompt),
+        completion_price=_num(completion),
+        price_unit_tokens=_unit_tokens(pricing.get("unit")),
+        raw=dict(entry),
+    )
+
+
+def _catalog_items(items: list[Any], provider: str | None, body: Any) -> list[ModelInfo]:
+    models: list[ModelInfo] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise _shape_error(body, "model catalog")
+        if isinstance(item.get("models"), list):
+            name = _first_str(item, ("name", "id", "provider"))
+            models += _catalog_items(item["models"], name or provider, body)
+        else:
+            models.append(_model_info(item, provider))
+    return models
+
+
+def parse_model_catalog(body: Any, *, provider: str | None = None) -> list[ModelInfo]:
+    """Parse ``GET /models/``, ``/models/{provider}`` or ``/models/{provider}/{model}``.
+
+    Accepts a list of providers (each with ``models``), ``{"providers": [...]}``,
+    ``{"data": [...]}``, a single provider, a single model, and flat model lists whose models
+    carry ``id: "provider/model"`` or a ``provider`` field. Prices are read from
+    ``pricing.prompt``/``pricing.completion`` (or ``input``/``output``) per ``pricing.unit``
+    (``"1K tokens"``, ``"1M tokens"``, ``"token"``; 1K when absent).
+
+    Args:
+        body: The decoded JSON.
+        provider: The provider the request named, for entries that do not say.
+
+    Raises:
+        ProviderError: The body is none of these.
+    """
+    if isinstance(body, list):
+        return _catalog_items(body, provider, body)
+    if not isinstance(body, Mapping):
+        raise _shape_error(body, "model catalog")
+    for key in ("providers", "data"):
+        if isinstance(body.get(key), list | Mapping):
+            return parse_model_catalog(body[key], provider=provider)
+    if isinstance(body.get("models"), list) or _first_str(body, _MODEL_NAME_KEYS):
+        return _catalog_items([body], provider, body)
+    raise _shape_error(body, "model catalog")
+
+
+def estimate_cost(usage: Usage, model: ModelInfo) -> float | None:
+    """Estimate a request's cost from the model's catalog pricing (no rounding).
+
+    Returns:
+        ``input_tokens * prompt_price / unit + output_tokens * completion_price / unit``, or None
+        when the model lists no price, or none for a kind of token the request used.
+    """
+    if model.prompt_price is None and model.completion_price is None:
+        return None
+    prompt, completion = model.prompt_price, model.completion_price
+    if (usage.input_tokens and prompt is None) or (usage.output_tokens and completion is None):
+        return None
+    unit = model.price_unit_tokens or 1
+    return (
+        usage.input_tokens * (prompt or 0.0) / unit
+        + usage.output_tokens * (completion or 0.0) / unit
+    )

@@ -1,0 +1,52 @@
+"""``python -m indoxhub_integrations.emulator``: serve the emulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+import uvicorn
+
+from .server import IndoxHubEmulator, bind_socket, server_config
+from .state import STYLES, TIERS
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m indoxhub_integrations.emulator",
+        description="Serve a local indoxhub-compatible API (no network, no real key).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9050, help="0 picks a free port")
+    parser.add_argument("--credits", type=float, default=100.0, help="starting credits in USD")
+    parser.add_argument("--tier", choices=list(TIERS), default="unlimited")
+    parser.add_argument("--style", choices=STYLES, default="responses")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per answer")
+    parser.add_argument("--api-key", default="ixh-emulator-key")
+    parser.add_argument("--require-token-exchange", action="store_true")
+    args = parser.parse_args(argv)
+
+    emulator = IndoxHubEmulator(
+        credits=args.credits,
+        tier=args.tier,
+        response_style=args.style,
+        latency=args.latency,
+        api_key=args.api_key,
+        require_token_exchange=args.require_token_exchange,
+        host=args.host,
+        port=args.port,
+    )
+    sock = bind_socket(args.host, args.port)
+    emulator.port = sock.getsockname()[1]
+    server = uvicorn.Server(server_config(emulator.app, args.host, emulator.port, foreground=True))
+    print(f"indoxhub emulator: {emulator.base_url}", flush=True)
+    print(f"API key: {emulator.api_key}", flush=True)
+    print(
+        f"  export INDOXHUB_BASE_URL={emulator.base_url} INDOXHUB_API_KEY={emulator.api_key}",
+        flush=True,
+    )
+    server.run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    main()

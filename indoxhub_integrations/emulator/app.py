@@ -1,0 +1,287 @@
+"""The Starlette application: routes, authentication, scripting, faults and the request log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from . import control, endpoints, media_endpoints
+from .errors import ApiError, detail
+from .pipeline import Answer, Call, mask_value, masked
+from .shapes import DONE, sse
+from .state import EmulatorState, RequestRecord, Script
+from .validation import parse_json
+
+Handler = Callable[[Call, Any], Awaitable[Answer]]
+TRANSPORT_KEY = "emulator.transport"
+"""Scope key under which the emulator's HTTP protocol exposes the connection's transport."""
+STREAM_ERROR = {"error": "Status 500: provider exploded"}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    return Response(raw, status, headers, media_type="application/json")
+
+
+class DroppedConnection(Response):
+    """Closes the connection without answering (the ``drop`` fault)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        transport = scope.get(TRANSPORT_KEY)
+        if transport is not None:
+            transport.close()
+            await asyncio.sleep(0)  # let the server see the connection go before we return
+            return
+        # Another server: promise a body and never deliver it, so the connection is cut.
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"{", "more_body": False})
+
+
+def authenticate(request: Request, state: EmulatorState) -> None:
+    """Accept ``Authorization: Bearer <api key or access token>`` (or the token cookie)."""
+    header = request.headers.get("authorization")
+    token = None
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            token = value.strip()
+    if not token:
+        token = request.cookies.get("access_token")
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if not token:
+        raise detail(401, "Not authenticated", challenge)
+    if not state.authenticate(token):
+        raise detail(401, "Invalid or expired token", challenge)
+
+
+async def read_form(request: Request) -> FormData:
+    try:
+        return await request.form()
+    except (HTTPException, ValueError, KeyError, AssertionError) as exc:
+        raise detail(400, "There was an error parsing the body") from exc
+
+
+def form_record(form: dict[str, Any]) -> dict[str, Any]:
+    """The logged copy of a multipart form: files summarised, secrets masked."""
+    logged: dict[str, Any] = {}
+    for key, value in form.items():
+        if isinstance(value, UploadFile):
+            logged[key] = {"filename": value.filename, "content_type": value.content_type,
+                           "size": value.size}
+        elif key in ("byok_api_key", "api_key"):
+            logged[key] = mask_value(value)
+        else:
+            logged[key] = value
+    return logged
+
+
+def scripted_response(script: Script, headers: dict[str, str]) -> Response:
+    """The fixed status, headers and body of a script."""
+    merged = {**headers, **(script.headers or {})}
+    media_type = None if any(k.lower() == "content-type" for k in merged) else "application/json"
+    if script.body is not None:
+        raw = script.body
+    elif script.json is not None:
+        raw = json.dumps(script.json).encode()
+    else:
+        raw = json.dumps({"detail": HTTPStatus(script.status).phrase}).encode()
+    return Response(raw, script.status, merged, media_type=media_type)
+
+
+class Dispatcher:
+    """Runs every API request through auth, scripting, the handler, latency and the log."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    def route(
+        self,
+        path: str,
+        handler: Handler,
+        *,
+        methods: Sequence[str] = ("POST",),
+        endpoint: str | None = None,
+        auth: bool = True,
+        body: str | None = "json",
+    ) -> Route:
+        async def serve(request: Request) -> Response:
+            return await self.dispatch(request, handler, endpoint, auth, body)
+
+        return Route(path, serve, methods=list(methods))
+
+    async def dispatch(
+        self,
+        request: Request,
+        handler: Handler,
+        endpoint: str | None,
+        auth: bool,
+        body_kind: str | None,
+    ) -> Response:
+        state = self.state
+        request_id = f"req_{uuid.uuid4().hex}"
+        path = request.scope["path"]
+        record = RequestRecord(request.method, path, request_id=request_id, endpoint=endpoint)
+        call = Call(state, record, time.perf_counter(), _base_url(request), request=request)
+        headers = {"X-Request-ID": request_id}
+        form: FormData | None = None
+        try:
+            if auth:
+                authenticate(request, state)
+            payload: Any = None
+            if body_kind == "json":
+                payload = parse_json(await request.body())
+                record.json = masked(payload)
+            elif body_kind == "form":
+                form = await read_form(request)
+                payload = dict(form.items())
+                record.json = form_record(payload)
+            script = state.take_script(path, endpoint is not None)
+            call.script = script
+            if script is not None:
+                if script.fixed:
+                    record.status = script.status
+                    state.record(record)
+                    return scripted_response(script, headers)
+                if script.fault == "drop":
+                    state.record(record)
+                    return DroppedConnection()
+                if script.fault == "delay":
+                    await asyncio.sleep(script.delay)
+            answer = await handler(call, payload)
+        except ApiError as error:
+            record.status = error.status
+            response: Response = json_response(
+                error.finish(request_id), error.status, {**error.headers, **headers}
+            )
+        else:
+            response = self.render(call, answer, headers)
+        finally:
+            if form is not None:
+                await form.close()
+        if state.latency:
+            await asyncio.sleep(state.latency)
+        state.record(record)
+        return response
+
+    def render(self, call: Call, answer: Answer, headers: dict[str, str]) -> Response:
+        """Turn an answer into a response, corrupted as the request's fault says."""
+        headers.update(answer.headers)
+        fault = call.script.fault if call.script is not None else None
+        after = call.script.after_events if call.script is not None else 0
+        call.record.status = answer.status
+        if answer.events is not None:
+            events = answer.events
+            if fault == "cut_stream":
+                events = events[:after]
+            elif fault == "stream_error":
+                events = [*events[:after], sse(STREAM_ERROR)]
+            else:
+                events = [*events, DONE]
+            stream = self._stream(call.record.request_id, events, answer.event_delay)
+            headers["Cache-Control"] = "no-cache"
+            return StreamingResponse(stream, answer.status, headers, media_type="text/event-stream")
+        if fault == "stream_error":
+            call.record.status = 500
+            return json_response({"detail": STREAM_ERROR["error"]}, 500, headers)
+        raw = json.dumps(answer.body, separators=(",", ":")).encode()
+        if fault in ("malformed_json", "cut_stream"):
+            raw = raw[: max(1, len(raw) // 2)]
+        return Response(raw, answer.status, headers, media_type="application/json")
+
+    async def _stream(
+        self, stream_id: str, events: list[bytes], delay: float
+    ) -> AsyncIterator[bytes]:
+        state = self.state
+        state.open_stream(stream_id)
+        try:
+            for index, event in enumerate(events):
+                if delay and index:
+                    await asyncio.sleep(delay)
+                if state.stream_stopped(stream_id):
+                    yield DONE
+                    return
+                yield event
+        finally:
+            state.close_stream(stream_id)
+
+
+def _base_url(request: Request) -> str:
+    host = request.headers.get("host")
+    if not host:
+        server = request.scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{request.scope.get('scheme', 'http')}://{host}"
+
+
+def build_app(state: EmulatorState) -> Starlette:
+    """The emulator's ASGI application over ``state``."""
+    d = Dispatcher(state)
+    api = "/api/v1"
+    routes: list[BaseRoute] = [
+        d.route(f"{api}/chat/completions", endpoints.chat, endpoint="chat"),
+        d.route(f"{api}/completions", endpoints.completion, endpoint="completion"),
+        d.route(f"{api}/embeddings", media_endpoints.embeddings, endpoint="embedding"),
+        d.route(f"{api}/images/generations", media_endpoints.images, endpoint="image"),
+        d.route(f"{api}/audio/tts/generations", media_endpoints.speech, endpoint="text_to_speech"),
+        d.route(
+            f"{api}/audio/stt/transcriptions",
+            media_endpoints.transcription,
+            endpoint="speech_to_text",
+            body="form",
+        ),
+        d.route(
+            f"{api}/audio/stt/translations",
+            _translation,
+            endpoint="translation",
+            body="form",
+        ),
+        d.route("/v1/chat/completions", endpoints.openai_chat, endpoint="chat"),
+        d.route("/v1/embeddings", media_endpoints.openai_embeddings, endpoint="embedding"),
+        d.route(f"{api}/auth/api-key", control.exchange_key, auth=False, body=None),
+        d.route(f"{api}/models", control.list_models, methods=("GET",), body=None),
+        d.route(f"{api}/models/", control.list_models, methods=("GET",), body=None),
+        d.route(f"{api}/models/{{provider}}", control.get_provider, methods=("GET",), body=None),
+        d.route(
+            f"{api}/models/{{provider}}/{{model:path}}",
+            control.get_model,
+            methods=("GET",),
+            body=None,
+        ),
+        d.route(f"{api}/user/me", control.me, methods=("GET",), body=None),
+        d.route(f"{api}/user/usage", control.usage, methods=("GET",), body=None),
+        d.route(f"{api}/chat/stop-stream/{{stream_id}}", control.stop_stream, body=None),
+        d.route(f"{api}/completions/stop-stream/{{stream_id}}", control.stop_stream, body=None),
+        *control.emulator_routes(state),
+    ]
+    return Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error},
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors (unknown path, wrong method) as FastAPI's ``{"detail": ...}``."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    text = exc.detail if isinstance(exc, HTTPException) else "Internal Server Error"
+    return json_response({"detail": text}, status, getattr(exc, "headers", None))
+
+
+async def _translation(call: Call, form: dict[str, Any]) -> Answer:
+    return await media_endpoints.transcription(call, form, translate=True)

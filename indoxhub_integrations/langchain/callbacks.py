@@ -1,0 +1,265 @@
+"""Cost, token and BYOK accounting for LangChain runs: a callback handler over a ``UsageLedger``.
+
+``IndoxHubCallbackHandler`` reads each indoxhub answer in ``on_llm_end`` (chat and text
+completion models, streams included) and keeps a core :class:`UsageLedger`. Embeddings and
+tools have no LLM callback, so they report their records with :func:`report_usage` to the
+handlers active in the current context. ``get_indoxhub_callback()`` works like LangChain's
+``get_openai_callback()``::
+
+    with get_indoxhub_callback() as cb:
+        chain.batch(inputs)
+    print(cb.total_cost, cb.byok_requests)
+    print(cb)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.outputs import ChatGeneration, Generation, LLMResult
+from langchain_core.tracers.context import register_configure_hook
+
+from ..core.usage import UsageLedger, UsageRecord
+from .messages import MODEL_PROVIDER
+
+__all__ = [
+    "IndoxHubCallbackHandler",
+    "get_indoxhub_callback",
+    "record_from_generation",
+    "report_usage",
+]
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _record(
+    meta: Mapping[str, Any], usage: Mapping[str, Any], default_endpoint: str
+) -> UsageRecord:
+    input_details = usage.get("input_token_details") or {}
+    output_details = usage.get("output_token_details") or {}
+    cost = meta.get("cost")
+    return UsageRecord(
+        endpoint=str(meta.get("endpoint") or default_endpoint),
+        model=meta.get("model_name"),
+        provider=meta.get("provider"),
+        request_id=meta.get("request_id"),
+        input_tokens=_int(usage.get("input_tokens")),
+        output_tokens=_int(usage.get("output_tokens")),
+        total_tokens=_int(usage.get("total_tokens")),
+        cached_tokens=_int(input_details.get("cache_read", usage.get("cached_tokens"))),
+        reasoning_tokens=_int(output_details.get("reasoning", usage.get("reasoning_tokens"))),
+        cost=float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None,
+        cost_estimated=bool(meta.get("cost_estimated")),
+        byok=bool(meta.get("byok")),
+        rate_limit_bypass=meta.get("rate_limit_bypass"),
+        duration_ms=meta.get("duration_ms"),
+    )
+
+
+def record_from_generation(generation: Generation) -> UsageRecord | None:
+    """The usage record of one generation, or ``None`` when it is not an indoxhub answer.
+
+    Chat answers are read from ``message.response_metadata`` and ``usage_metadata``; text
+    completions from ``generation_info``. A chat answer replayed from a LangChain cache
+    (marked by ``usage_metadata["total_cost"] == 0``) made no request and is skipped.
+    """
+    if isinstance(generation, ChatGeneration):
+        message = generation.message
+        meta = message.response_metadata
+        usage: Mapping[str, Any] = getattr(message, "usage_metadata", None) or {}
+        if meta.get("model_provider") != MODEL_PROVIDER or "total_cost" in usage:
+            return None
+        return _record(meta, usage, "chat")
+    info = generation.generation_info or {}
+    if info.get("model_provider") != MODEL_PROVIDER:
+        return None
+    return _record(info, info.get("usage") or {}, "completion")
+
+
+class IndoxHubCallbackHandler(BaseCallbackHandler):
+    """Counts indoxhub requests, tokens and cost; a view over a core ``UsageLedger``.
+
+    Attributes:
+        ledger: The records and their thread-safe totals.
+        parent: The handler of an enclosing ``get_indoxhub_callback()`` block, which receives
+            every record too (so nested blocks all count).
+    """
+
+    run_inline = True
+    """Handle events inline (no executor hop on async runs)."""
+
+    def __init__(
+        self,
+        ledger: UsageLedger | None = None,
+        *,
+        parent: IndoxHubCallbackHandler | None = None,
+    ) -> None:
+        """Create a handler.
+
+        Args:
+            ledger: An existing ledger to add to (a new one by default).
+            parent: A handler that should receive every record as well.
+        """
+        super().__init__()
+        self.ledger = ledger if ledger is not None else UsageLedger()
+        self.parent = parent
+
+    # LangChain copies handlers in places; all copies must count into the same ledger.
+    def __copy__(self) -> IndoxHubCallbackHandler:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> IndoxHubCallbackHandler:
+        return self
+
+    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+        """Record every indoxhub answer of a finished chat or LLM run."""
+        for generations in response.generations:
+            for generation in generations:
+                record = record_from_generation(generation)
+                if record is not None:
+                    self.add_record(record)
+
+    def add_record(self, record: UsageRecord) -> None:
+        """Count one request here and in the enclosing handlers."""
+        handler: IndoxHubCallbackHandler | None = self
+        seen: set[int] = set()
+        while handler is not None and id(handler) not in seen:
+            seen.add(id(handler))
+            handler.ledger.add(record)
+            handler = handler.parent
+
+    def reset(self) -> None:
+        """Forget every record of this handler (enclosing handlers keep theirs)."""
+        self.ledger.reset()
+
+    # ------------------------------------------------------------------ the ledger's view
+    @property
+    def records(self) -> list[UsageRecord]:
+        """The records, in arrival order."""
+        return self.ledger.records
+
+    @property
+    def total_cost(self) -> float:
+        """USD over the requests whose cost is known (BYOK counts 0)."""
+        return self.ledger.total_cost
+
+    @property
+    def platform_cost(self) -> float:
+        """USD billed to indoxhub credits."""
+        return self.ledger.platform_cost
+
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output tokens."""
+        return self.ledger.total_tokens
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Input tokens."""
+        return self.ledger.prompt_tokens
+
+    @property
+    def completion_tokens(self) -> int:
+        """Output tokens."""
+        return self.ledger.completion_tokens
+
+    @property
+    def requests(self) -> int:
+        """Requests counted."""
+        return self.ledger.requests
+
+    @property
+    def successful_requests(self) -> int:
+        """Alias of :attr:`requests`, as in ``get_openai_callback()``."""
+        return self.ledger.requests
+
+    @property
+    def byok_requests(self) -> int:
+        """Requests that went through a BYOK key."""
+        return self.ledger.byok_requests
+
+    @property
+    def platform_requests(self) -> int:
+        """Requests billed to platform credits."""
+        return self.ledger.platform_requests
+
+    @property
+    def unknown_cost_requests(self) -> int:
+        """Requests whose cost is unknown (reported as unknown, never as 0)."""
+        return self.ledger.unknown_cost_requests
+
+    @property
+    def estimated_cost_requests(self) -> int:
+        """Requests whose cost was estimated from catalog pricing."""
+        return self.ledger.estimated_cost_requests
+
+    def by_model(self) -> dict[str, dict[str, Any]]:
+        """Totals per ``provider/model``."""
+        return self.ledger.by_model()
+
+    def by_endpoint(self) -> dict[str, dict[str, Any]]:
+        """Totals per endpoint (``chat``, ``completion``, ``embedding``, ``image``...)."""
+        return self.ledger.by_endpoint()
+
+    def summary(self) -> dict[str, Any]:
+        """Every total as a plain dict."""
+        return self.ledger.summary()
+
+    def __str__(self) -> str:
+        return str(self.ledger)
+
+    def __repr__(self) -> str:
+        return f"IndoxHubCallbackHandler({self.ledger!r})"
+
+
+_current_handler: ContextVar[IndoxHubCallbackHandler | None] = ContextVar(
+    "indoxhub_callback", default=None
+)
+register_configure_hook(_current_handler, inheritable=True)
+
+
+@contextmanager
+def get_indoxhub_callback() -> Iterator[IndoxHubCallbackHandler]:
+    """Count every indoxhub request made in the block, in threads and asyncio tasks too.
+
+    Nestable: an inner block's records also reach the enclosing blocks. The previous context
+    is restored even when the block raises.
+
+    Yields:
+        The handler, whose totals are complete when the block ends.
+    """
+    parent = _current_handler.get()
+    handler = IndoxHubCallbackHandler(parent=parent)
+    token = _current_handler.set(handler)
+    try:
+        yield handler
+    finally:
+        try:
+            _current_handler.reset(token)
+        except ValueError:  # exited in another context than it was entered
+            _current_handler.set(parent)
+
+
+def report_usage(record: UsageRecord, handlers: Iterable[Any] = ()) -> None:
+    """Give a request's record to the active indoxhub handlers (embeddings and tools).
+
+    Args:
+        record: The request's usage record.
+        handlers: Callback handlers of the current run (a tool's run manager); the
+            indoxhub handlers among them count the record, as does the handler of the
+            innermost ``get_indoxhub_callback()`` block.
+    """
+    targets: list[IndoxHubCallbackHandler] = []
+    for handler in (*handlers, _current_handler.get()):
+        if isinstance(handler, IndoxHubCallbackHandler) and all(
+            handler is not seen for seen in targets
+        ):
+            targets.append(handler)
+    for handler in targets:
+        handler.add_record(record)

@@ -1,0 +1,304 @@
+"""``ChatIndoxHub``: every indoxhub chat model as a LangChain ``BaseChatModel``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, Literal
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.base import LangSmithParams
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.base import OutputParserLike
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+
+from ..core.content import tool_choice_to_wire
+from ._fields import (
+    BYOK_PER_CALL,
+    LC_NAMESPACE,
+    IndoxHubFields,
+    SamplingFields,
+    mask_per_call_key,
+    register_for_load,
+    sanitize_params,
+)
+from .errors import map_errors
+from .messages import ChunkBuilder, messages_to_wire, result_to_message
+
+try:  # a typed RunnableBinding for chat models (langchain-core >= 1.x)
+    from langchain_core.language_models.chat_models import _ChatModelBinding as _BindingBase
+except ImportError:  # pragma: no cover - older langchain-core
+    from langchain_core.runnables import RunnableBinding as _BindingBase  # type: ignore[assignment]
+
+_DROPPED_KWARGS = ("stream", "ls_structured_output_format", "structured_output_format")
+
+
+class _IndoxHubBinding(_BindingBase):  # type: ignore[misc, valid-type]
+    """A binding that keeps a bound BYOK key wrapped in ``SecretStr`` through re-binding."""
+
+    def bind(self, **kwargs: Any) -> Any:
+        """Bind more keyword arguments (a ``byok_api_key`` string is masked)."""
+        return super().bind(**mask_per_call_key(kwargs))
+
+
+class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
+    """indoxhub chat models (OpenAI, Anthropic, Google, Mistral, DeepSeek, xAI...) in LangChain.
+
+    One indoxhub key reaches every provider; add your own provider key (BYOK) to spend no
+    indoxhub credits. Every answer carries ``usage_metadata`` and ``response_metadata`` with
+    the cost, whether it was BYOK, and the provider's request id.
+
+    Example:
+        .. code-block:: python
+
+            from indoxhub_integrations.langchain import ChatIndoxHub, get_indoxhub_callback
+
+            llm = ChatIndoxHub(model="openai/gpt-4o-mini")  # INDOXHUB_API_KEY
+            with get_indoxhub_callback() as cb:
+                llm.invoke("Hello")
+                llm.invoke("Hello", byok_api_key="sk-...")  # your own OpenAI key
+            print(cb.total_cost, cb.byok_requests)
+    """
+
+    streaming: bool = False
+    """Stream by default: ``invoke`` then assembles the streamed chunks."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "indoxhub-chat"
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """The serialization namespace: ``indoxhub_integrations.langchain.chat_models``."""
+        return [*LC_NAMESPACE, "chat_models"]
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model, **self.sampling_params(), **self.model_kwargs}
+
+    def _get_invocation_params(
+        self, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        params = super()._get_invocation_params(stop=stop, **kwargs)
+        byok = self.byok_configured(kwargs.get(BYOK_PER_CALL), kwargs.get("model"))
+        return sanitize_params(params, byok=byok)
+
+    def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
+        return super()._get_llm_string(stop=stop, **sanitize_params(kwargs, byok=False))
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        model = kwargs.get("model")
+        params = LangSmithParams(
+            ls_provider="indoxhub",
+            ls_model_name=model if isinstance(model, str) else self.model,
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        if ls_stop := stop or kwargs.get("stop") or self.stop:
+            params["ls_stop"] = ls_stop
+        return params
+
+    # ------------------------------------------------------------------ requests
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], str, dict[str, Any], Any]:
+        """Messages, model, parameters and per-call BYOK key of one request."""
+        call = dict(kwargs)
+        for name in _DROPPED_KWARGS:
+            call.pop(name, None)
+        byok = call.pop(BYOK_PER_CALL, None)
+        model = call.pop("model", None) or self.model
+        extra = call.pop("additional_params", None) or {}
+        extra_alias = call.pop("model_kwargs", None) or {}
+        params = {**self.sampling_params(), **self.model_kwargs, **extra_alias, **extra, **call}
+        stop = stop if stop is not None else params.pop("stop", None) or self.stop
+        params.pop("stop", None)
+        if stop:
+            params["stop"] = list(stop)
+        return messages_to_wire(messages), model, params, byok
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        with map_errors():
+            wire, model, params, byok = self._request(messages, stop, kwargs)
+            result = self.clients.sync.chat(wire, model=model, byok_api_key=byok, **params)
+        return ChatResult(generations=[ChatGeneration(message=result_to_message(result, model))])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        with map_errors():
+            wire, model, params, byok = self._request(messages, stop, kwargs)
+            client = self.clients.async_
+            result = await client.chat(wire, model=model, byok_api_key=byok, **params)
+        return ChatResult(generations=[ChatGeneration(message=result_to_message(result, model))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        with map_errors():
+            wire, model, params, byok = self._request(messages, stop, kwargs)
+            events = self.clients.sync.stream_chat(wire, model=model, byok_api_key=byok, **params)
+            builder = ChunkBuilder(model)
+            for event in events:
+                chunk = builder.feed(event)
+                if chunk is not None:
+                    yield ChatGenerationChunk(message=chunk)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        with map_errors():
+            wire, model, params, byok = self._request(messages, stop, kwargs)
+            client = self.clients.async_
+            events = await client.stream_chat(wire, model=model, byok_api_key=byok, **params)
+            builder = ChunkBuilder(model)
+            async for event in events:
+                chunk = builder.feed(event)
+                if chunk is not None:
+                    yield ChatGenerationChunk(message=chunk)
+
+    # ------------------------------------------------------------------ binding
+    def bind(self, **kwargs: Any) -> Any:
+        """Bind call arguments; a ``byok_api_key`` string is wrapped in ``SecretStr``."""
+        return _IndoxHubBinding(bound=self, kwargs=mask_per_call_key(kwargs), config={})
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer tools to the model.
+
+        Args:
+            tools: LangChain tools, functions, pydantic models, TypedDicts or tool dicts.
+            tool_choice: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True`` (must call a
+                tool), a tool name, or ``{"type": "function", "function": {"name": ...}}``.
+            strict: Ask for strict schema adherence where the provider supports it.
+            parallel_tool_calls: Allow or forbid several calls in one answer.
+            **kwargs: More call arguments (``byok_api_key``...).
+        """
+        formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
+        names = [tool["function"]["name"] for tool in formatted if "function" in tool]
+        with map_errors():
+            choice = tool_choice_to_wire(tool_choice, names)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return self.bind(tools=formatted, **kwargs)  # type: ignore[no-any-return]
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        method: Literal["function_calling", "json_schema", "json_mode"] = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """Return a runnable whose output follows ``schema``.
+
+        Args:
+            schema: A pydantic class, TypedDict, JSON schema or OpenAI tool schema.
+            method: ``"function_calling"`` (a forced tool call, the most widely supported),
+                ``"json_schema"`` (``response_format`` with the schema) or ``"json_mode"``
+                (``response_format={"type": "json_object"}``; describe the keys in the prompt).
+            include_raw: Return ``{"raw", "parsed", "parsing_error"}`` instead of raising on a
+                parsing error.
+            strict: Ask for strict schema adherence where supported.
+            **kwargs: More call arguments (``byok_api_key``...).
+        """
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        structured_kwargs = {"method": method, "strict": strict}
+        parser: OutputParserLike
+        if method == "function_calling":
+            tool_name = convert_to_openai_tool(schema)["function"]["name"]
+            llm = self.bind_tools(
+                [schema],
+                tool_choice=tool_name,
+                strict=strict,
+                ls_structured_output_format={"kwargs": structured_kwargs, "schema": schema},
+                **kwargs,
+            )
+            if is_pydantic:
+                parser = PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+            else:
+                parser = JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+        elif method in ("json_schema", "json_mode"):
+            if method == "json_schema":
+                function = convert_to_openai_function(schema, strict=strict)
+                json_schema = {"name": function["name"], "schema": function["parameters"]}
+                if function.get("description"):
+                    json_schema["description"] = function["description"]
+                if strict is not None:
+                    json_schema["strict"] = strict
+                response_format: dict[str, Any] = {
+                    "type": "json_schema",
+                    "json_schema": json_schema,
+                }
+            else:
+                response_format = {"type": "json_object"}
+            llm = self.bind(
+                response_format=response_format,
+                ls_structured_output_format={"kwargs": structured_kwargs, "schema": schema},
+                **kwargs,
+            )
+            parser = (
+                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        else:
+            raise ValueError(
+                f"Unknown method {method!r}: use 'function_calling', 'json_schema' or 'json_mode'."
+            )
+        if not include_raw:
+            return llm | parser
+        parse_raw = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        no_parse = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parse_raw.with_fallbacks(
+            [no_parse], exception_key="parsing_error"
+        )
+
+
+register_for_load(ChatIndoxHub)

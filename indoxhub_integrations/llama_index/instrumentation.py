@@ -1,0 +1,218 @@
+"""Usage and cost through LlamaIndex instrumentation.
+
+Every indoxhub request made through the adapter (LLM, embedding, tool) dispatches one
+:class:`IndoxHubUsageEvent` carrying the core ``UsageRecord``. :class:`IndoxHubUsageHandler`
+aggregates them in a core ``UsageLedger`` (the same totals as the LangChain handler).
+:func:`track_indoxhub_usage` counts one block of code::
+
+    with track_indoxhub_usage() as usage:
+        index = VectorStoreIndex.from_documents(docs)
+        index.as_query_engine().query("...")
+    print(usage)  # requests, BYOK requests, tokens, cost
+
+How "inside the block" is decided: entering the block pushes the block's id onto a
+``ContextVar``; each usage event records the ids active where its request was made
+(:attr:`IndoxHubUsageEvent.scopes`), and the block's handler counts only events that carry its
+id. Context variables follow asyncio tasks (tasks copy the context they are created in) and
+LlamaIndex's own threads (``asyncio.to_thread``, ``llama_index.core.types.Thread``, the thread
+``asyncio_run`` uses), so work started inside the block is counted wherever it runs, and
+concurrent work outside the block is not, even in the same process. A thread you start
+yourself sees the block if it runs in a copy of the context:
+``threading.Thread(target=contextvars.copy_context().run, args=(fn,))`` or
+``executor.submit(contextvars.copy_context().run, fn)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.dispatcher import Dispatcher
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events import BaseEvent
+from pydantic import Field, PrivateAttr
+
+from ..core.usage import AnyResult, UsageLedger, UsageRecord, record_from_result
+
+dispatcher = get_dispatcher("indoxhub_integrations.llama_index")
+
+_ACTIVE_SCOPES: ContextVar[tuple[int, ...]] = ContextVar("indoxhub_usage_scopes", default=())
+_SCOPE_IDS = itertools.count(1)
+
+
+class IndoxHubUsageEvent(BaseEvent):
+    """One indoxhub request's usage, cost and BYOK marker."""
+
+    record: UsageRecord
+    """The request's usage record (tokens, cost, BYOK, provider, request id...)."""
+    scopes: tuple[int, ...] = Field(default_factory=lambda: _ACTIVE_SCOPES.get())
+    """The ``track_indoxhub_usage()`` blocks active where the request was made."""
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Class name."""
+        return "IndoxHubUsageEvent"
+
+
+def dispatch_usage(result: AnyResult) -> UsageRecord:
+    """Dispatch the :class:`IndoxHubUsageEvent` of one finished request and return its record."""
+    record = record_from_result(result)
+    dispatcher.event(IndoxHubUsageEvent(record=record))
+    return record
+
+
+class IndoxHubUsageHandler(BaseEventHandler):
+    """An instrumentation event handler that totals indoxhub usage.
+
+    Add it to a dispatcher to count every request
+    (``get_dispatcher().add_event_handler(IndoxHubUsageHandler())``), or let
+    :func:`track_indoxhub_usage` add one for a block of code. Unknown costs are never counted
+    as 0: see :attr:`unknown_cost_requests`.
+    """
+
+    _ledger: UsageLedger = PrivateAttr(default_factory=UsageLedger)
+    _scope: int | None = PrivateAttr(default=None)
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Class name."""
+        return "IndoxHubUsageHandler"
+
+    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
+        """Count ``event`` when it is an :class:`IndoxHubUsageEvent` in this handler's scope."""
+        if not isinstance(event, IndoxHubUsageEvent):
+            return
+        if self._scope is not None and self._scope not in event.scopes:
+            return
+        self._ledger.add(event.record)
+
+    @property
+    def ledger(self) -> UsageLedger:
+        """The underlying ledger."""
+        return self._ledger
+
+    @property
+    def records(self) -> list[UsageRecord]:
+        """The records counted, in arrival order."""
+        return self._ledger.records
+
+    @property
+    def total_cost(self) -> float:
+        """USD over the requests whose cost is known (BYOK counts 0)."""
+        return self._ledger.total_cost
+
+    @property
+    def platform_cost(self) -> float:
+        """USD spent on platform credits."""
+        return self._ledger.platform_cost
+
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output tokens."""
+        return self._ledger.total_tokens
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Input tokens."""
+        return self._ledger.prompt_tokens
+
+    @property
+    def completion_tokens(self) -> int:
+        """Output tokens."""
+        return self._ledger.completion_tokens
+
+    @property
+    def requests(self) -> int:
+        """Requests counted."""
+        return self._ledger.requests
+
+    @property
+    def successful_requests(self) -> int:
+        """Requests counted (every counted request succeeded); LangChain's spelling."""
+        return self._ledger.requests
+
+    @property
+    def byok_requests(self) -> int:
+        """Requests that went through a BYOK key."""
+        return self._ledger.byok_requests
+
+    @property
+    def platform_requests(self) -> int:
+        """Requests billed to platform credits."""
+        return self._ledger.platform_requests
+
+    @property
+    def unknown_cost_requests(self) -> int:
+        """Requests whose cost is unknown."""
+        return self._ledger.unknown_cost_requests
+
+    @property
+    def estimated_cost_requests(self) -> int:
+        """Requests whose cost was estimated from catalog pricing."""
+        return self._ledger.estimated_cost_requests
+
+    @property
+    def cost_is_complete(self) -> bool:
+        """True when every request's cost is known."""
+        return self._ledger.cost_is_complete
+
+    def by_model(self) -> dict[str, dict[str, Any]]:
+        """Totals per ``provider/model``."""
+        return self._ledger.by_model()
+
+    def by_endpoint(self) -> dict[str, dict[str, Any]]:
+        """Totals per endpoint (``chat``, ``embedding``, ``image``...)."""
+        return self._ledger.by_endpoint()
+
+    def summary(self) -> dict[str, Any]:
+        """Every total as a plain dict."""
+        return self._ledger.summary()
+
+    def reset(self) -> None:
+        """Forget everything counted so far."""
+        self._ledger.reset()
+
+    def __str__(self) -> str:
+        return str(self._ledger)
+
+    def __repr__(self) -> str:
+        return f"IndoxHubUsageHandler({self._ledger!r})"
+
+
+def _remove_handler(target: Dispatcher, handler: BaseEventHandler) -> None:
+    target.event_handlers = [h for h in target.event_handlers if h is not handler]
+
+
+@contextmanager
+def track_indoxhub_usage(
+    target: Dispatcher | None = None,
+) -> Iterator[IndoxHubUsageHandler]:
+    """Count the indoxhub requests made inside a ``with`` block.
+
+    Yields an :class:`IndoxHubUsageHandler` attached to the root dispatcher (or ``target``)
+    for the block and detached afterwards, also when the block raises. Only requests made in
+    the block's context count: asyncio tasks and LlamaIndex threads started in it included,
+    concurrent work elsewhere excluded (see the module docstring). Blocks nest: a request
+    counts in every enclosing block.
+
+    Args:
+        target: The dispatcher to attach to (default: the root dispatcher).
+    """
+    handler = IndoxHubUsageHandler()
+    handler._scope = next(_SCOPE_IDS)
+    where = target if target is not None else get_dispatcher()
+    token = _ACTIVE_SCOPES.set((*_ACTIVE_SCOPES.get(), handler._scope))
+    where.add_event_handler(handler)
+    try:
+        yield handler
+    finally:
+        _remove_handler(where, handler)
+        try:
+            _ACTIVE_SCOPES.reset(token)
+        except ValueError:  # exited in another context than entered: drop our id there
+            scopes = _ACTIVE_SCOPES.get()
+            _ACTIVE_SCOPES.set(tuple(s for s in scopes if s != handler._scope))

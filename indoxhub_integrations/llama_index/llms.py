@@ -1,0 +1,498 @@
+"""``IndoxHub``: a LlamaIndex ``FunctionCallingLLM`` over the indoxhub gateway.
+
+Per-call BYOK keys: ``llm.chat(messages, byok_api_key="sk-...")``. LlamaIndex copies call
+kwargs into ``LLMChatStartEvent.additional_kwargs``, span arguments and legacy callback
+payloads, so every public entry point (``chat``... ``complete``..., the ``*_with_tools``
+methods, ``predict_and_call``, ``structured_predict``...) is an undecorated wrapper that turns
+the key into a ``SecretStr`` before the instrumented implementation sees it; the key is never
+stored on the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ToolCallBlock,
+)
+from llama_index.core.instrumentation import DISPATCHER_SPAN_DECORATED_ATTR, get_dispatcher
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from pydantic import Field, field_validator
+
+from ..core.byok import split_model
+from ..core.content import merge_params, parse_arguments, tool_choice_to_wire
+from ..core.wire import ChatResult
+from ._fields import BYOK_KWARG, IndoxHubConnection, protect_kwargs
+from .instrumentation import dispatch_usage
+from .messages import (
+    ChatStream,
+    CompletionStream,
+    chat_response,
+    completion_response,
+    messages_to_wire,
+    tools_to_wire,
+)
+
+if TYPE_CHECKING:
+    from llama_index.core.chat_engine.types import AgentChatResponse
+    from llama_index.core.tools.types import BaseTool
+
+dispatcher = get_dispatcher(__name__)
+
+DEFAULT_MODEL = "openai/gpt-4o-mini"
+"""The model used when none is given."""
+DEFAULT_CONTEXT_WINDOW = 8192
+"""A context window every current chat model behind indoxhub supports."""
+DEFAULT_NUM_OUTPUT = 1024
+"""Tokens reserved for the answer when neither ``num_output`` nor ``max_tokens`` is set."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _public(method: _F) -> _F:
+    """Mark a thin public wrapper so LlamaIndex's span mixin does not trace it: the
+    implementation it calls is traced, with the per-call key already protected."""
+    setattr(method, DISPATCHER_SPAN_DECORATED_ATTR, True)
+    return method
+
+
+def _traced(callback: Callable[[], Callable[[_F], _F]], name: str) -> Callable[[_F], _F]:
+    """Apply LlamaIndex's LLM callback decorator and a span, named like the public method."""
+
+    def decorate(method: _F) -> _F:
+        method.__name__ = name
+        method.__qualname__ = f"IndoxHub.{name}"
+        return cast(_F, dispatcher.span(callback()(method)))
+
+    return decorate
+
+
+class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
+    """indoxhub as a LlamaIndex LLM: any ``provider/model``, tools, streaming, BYOK and cost.
+
+    Example:
+        .. code-block:: python
+
+            from llama_index.core import Settings
+            from indoxhub_integrations.llama_index import IndoxHub
+
+            Settings.llm = IndoxHub(model="anthropic/claude-3-5-sonnet-20241022")
+            Settings.llm.chat(messages, byok_api_key="sk-ant-...")  # this call only
+
+    Every response carries the body in ``raw`` and ``prompt_tokens``, ``completion_tokens``,
+    ``total_tokens``, ``cost`` (``None`` when unknown), ``cost_estimated``, ``byok``,
+    ``request_id``, ``provider`` and ``rate_limit_bypass`` in ``additional_kwargs`` (in a stream:
+    on the last chunk).
+    """
+
+    model: str = DEFAULT_MODEL
+    """The model, as ``provider/model`` (``openai/gpt-4o-mini``, ``mistral/...``)."""
+    temperature: float | None = None
+    """Sampling temperature; ``None`` leaves the provider's default."""
+    max_tokens: int | None = None
+    """Most tokens to generate; ``None`` leaves the provider's default."""
+    additional_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other request options (``top_p``, ``stop``, ``seed``, ``response_format``...); per-call
+    kwargs win over these, and everything but the top-level sampling fields reaches the API in
+    ``additional_params``."""
+    context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, gt=0)
+    """The model's context window in tokens, for LlamaIndex's prompt packing."""
+    num_output: int | None = Field(default=None, gt=0)
+    """Tokens LlamaIndex reserves for the answer (default: ``max_tokens``, else 1024)."""
+
+    @field_validator("model")
+    @classmethod
+    def _check_model(cls, value: str) -> str:
+        split_model(value)
+        return value
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Class name."""
+        return "IndoxHub"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        """Context window, output budget, chat and function-calling support, model name."""
+        return LLMMetadata(
+            context_window=self.context_window,
+            num_output=self.num_output or self.max_tokens or DEFAULT_NUM_OUTPUT,
+            is_chat_model=True,
+            is_function_calling_model=True,
+            model_name=self.model,
+        )
+
+    # ------------------------------------------------------------------ request building
+    def _options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Client keyword arguments: model, BYOK key, ``additional_params`` and params."""
+        base = {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        merged = merge_params(base, self.additional_kwargs, kwargs)
+        options: dict[str, Any] = {"model": self.model}
+        options[BYOK_KWARG] = merged.pop(BYOK_KWARG, None)
+        options["additional_params"] = merged.pop("additional_params", None)
+        merged.pop("formatted", None)
+        options.update(merged)
+        return options
+
+    def _chat_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> Any:
+        return {"messages": messages_to_wire(messages), **self._options(kwargs)}
+
+    def _prompt(self, prompt: str, formatted: bool) -> str:
+        to_prompt = self.completion_to_prompt
+        return prompt if formatted or to_prompt is None else to_prompt(prompt)
+
+    # ------------------------------------------------------------------ chat
+    @_public
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Chat; ``byok_api_key=...`` uses your own provider key for this call only."""
+        return self._chat(messages, **protect_kwargs(kwargs))
+
+    @_traced(llm_chat_callback, "chat")
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        result = self.clients.sync.chat(**self._chat_request(messages, kwargs))
+        dispatch_usage(result)
+        return chat_response(result)
+
+    @_public
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Async :meth:`chat`."""
+        return await self._achat(messages, **protect_kwargs(kwargs))
+
+    @_traced(llm_chat_callback, "achat")
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        result = await self.clients.async_.chat(**self._chat_request(messages, kwargs))
+        dispatch_usage(result)
+        return chat_response(result)
+
+    @_public
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Stream a chat answer; the last chunk carries usage, cost and BYOK markers."""
+        return self._stream_chat(messages, **protect_kwargs(kwargs))
+
+    @_traced(llm_chat_callback, "stream_chat")
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        events = self.clients.sync.stream_chat(**self._chat_request(messages, kwargs))
+
+        def gen() -> ChatResponseGen:
+            stream = ChatStream()
+            for event in events:
+                chunk = stream.feed(event)
+                if event.type == "done" and stream.result is not None:
+                    dispatch_usage(stream.result)
+                if chunk is not None:
+                    yield chunk
+
+        return gen()
+
+    @_public
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        """Async :meth:`stream_chat`."""
+        return await self._astream_chat(messages, **protect_kwargs(kwargs))
+
+    @_traced(llm_chat_callback, "astream_chat")
+    async def _astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        request = self._chat_request(messages, kwargs)
+        events = await self.clients.async_.stream_chat(**request)
+
+        async def gen() -> ChatResponseAsyncGen:
+            stream = ChatStream()
+            async for event in events:
+                chunk = stream.feed(event)
+                if event.type == "done" and stream.result is not None:
+                    dispatch_usage(stream.result)
+                if chunk is not None:
+                    yield chunk
+
+        return gen()
+
+    # ------------------------------------------------------------------ completions
+    @_public
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Complete ``prompt`` with indoxhub's text completions endpoint."""
+        return self._complete(prompt, formatted=formatted, **protect_kwargs(kwargs))
+
+    @_traced(llm_completion_callback, "complete")
+    def _complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        options = self._options(kwargs)
+        result: ChatResult = self.clients.sync.complete(self._prompt(prompt, formatted), **options)
+        dispatch_usage(result)
+        return completion_response(result)
+
+    @_public
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
+        """Async :meth:`complete`."""
+        return await self._acomplete(prompt, formatted=formatted, **protect_kwargs(kwargs))
+
+    @_traced(llm_completion_callback, "acomplete")
+    async def _acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
+        options = self._options(kwargs)
+        result = await self.clients.async_.complete(self._prompt(prompt, formatted), **options)
+        dispatch_usage(result)
+        return completion_response(result)
+
+    @_public
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        """Stream a completion; the last chunk carries usage, cost and BYOK markers."""
+        return self._stream_complete(prompt, formatted=formatted, **protect_kwargs(kwargs))
+
+    @_traced(llm_completion_callback, "stream_complete")
+    def _stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        options = self._options(kwargs)
+        events = self.clients.sync.stream_complete(self._prompt(prompt, formatted), **options)
+
+        def gen() -> CompletionResponseGen:
+            stream = CompletionStream()
+            for event in events:
+                chunk = stream.feed(event)
+                if event.type == "done" and stream.result is not None:
+                    dispatch_usage(stream.result)
+                if chunk is not None:
+                    yield chunk
+
+        return gen()
+
+    @_public
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        """Async :meth:`stream_complete`."""
+        return await self._astream_complete(prompt, formatted=formatted, **protect_kwargs(kwargs))
+
+    @_traced(llm_completion_callback, "astream_complete")
+    async def _astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        options = self._options(kwargs)
+        client = self.clients.async_
+        events = await client.stream_complete(self._prompt(prompt, formatted), **options)
+
+        async def gen() -> CompletionResponseAsyncGen:
+            stream = CompletionStream()
+            async for event in events:
+                chunk = stream.feed(event)
+                if event.type == "done" and stream.result is not None:
+                    dispatch_usage(stream.result)
+                if chunk is not None:
+                    yield chunk
+
+        return gen()
+
+    # ------------------------------------------------------------------ tool calling
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Chat kwargs offering ``tools`` (OpenAI form) with the right ``tool_choice``."""
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            messages.append(ChatMessage(role=MessageRole.USER, content=user_msg))
+        elif user_msg is not None:
+            messages.append(user_msg)
+        specs = tools_to_wire(tools)
+        prepared: dict[str, Any] = {"messages": messages, **kwargs}
+        if specs:
+            names = [spec["function"]["name"] for spec in specs]
+            wanted = tool_choice if tool_choice is not None else tool_required or "auto"
+            prepared["tools"] = specs
+            prepared["tool_choice"] = tool_choice_to_wire(wanted, names)
+        return prepared
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Keep only the first tool call unless parallel calls are allowed."""
+        if not allow_parallel_tool_calls:
+            blocks, seen = [], False
+            for block in response.message.blocks:
+                if isinstance(block, ToolCallBlock):
+                    if seen:
+                        continue
+                    seen = True
+                blocks.append(block)
+            response.message.blocks = blocks
+        return response
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> list[ToolSelection]:
+        """The tool calls in a response (or in a streamed chunk: the calls so far)."""
+        selections = [
+            ToolSelection(
+                tool_id=block.tool_call_id or f"call_{index}",
+                tool_name=block.tool_name,
+                tool_kwargs=parse_arguments(block.tool_kwargs),
+            )
+            for index, block in enumerate(
+                b for b in response.message.blocks if isinstance(b, ToolCallBlock)
+            )
+        ]
+        if not selections and error_on_no_tool_call:
+            raise ValueError(
+                f"Expected at least one tool call from {self.model}, got none: "
+                f"{response.message.content!r}"
+            )
+        return selections
+
+    # ------------------------------------------------------------------ protected wrappers
+    @_public
+    def chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Chat offering ``tools``; ``byok_api_key=...`` applies to this call only."""
+        return super().chat_with_tools(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required,
+            **protect_kwargs(kwargs),
+        )  # fmt: skip
+
+    @_public
+    async def achat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Async :meth:`chat_with_tools`."""
+        return await super().achat_with_tools(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required,
+            **protect_kwargs(kwargs),
+        )  # fmt: skip
+
+    @_public
+    def stream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseGen:
+        """Stream a chat offering ``tools``; chunks carry the tool calls received so far."""
+        return super().stream_chat_with_tools(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required,
+            **protect_kwargs(kwargs),
+        )  # fmt: skip
+
+    @_public
+    async def astream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseAsyncGen:
+        """Async :meth:`stream_chat_with_tools`."""
+        return await super().astream_chat_with_tools(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required,
+            **protect_kwargs(kwargs),
+        )  # fmt: skip
+
+    @_public
+    def predict_and_call(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        error_on_no_tool_call: bool = True,
+        error_on_tool_error: bool = False,
+        **kwargs: Any,
+    ) -> AgentChatResponse:
+        """Let the model pick a tool and call it; ``byok_api_key=...`` for this call only."""
+        return super().predict_and_call(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls,
+            error_on_no_tool_call, error_on_tool_error, **protect_kwargs(kwargs),
+        )  # fmt: skip
+
+    @_public
+    async def apredict_and_call(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        error_on_no_tool_call: bool = True,
+        error_on_tool_error: bool = False,
+        **kwargs: Any,
+    ) -> AgentChatResponse:
+        """Async :meth:`predict_and_call`."""
+        return await super().apredict_and_call(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls,
+            error_on_no_tool_call, error_on_tool_error, **protect_kwargs(kwargs),
+        )  # fmt: skip
+
+    @_public
+    def structured_predict(self, *args: Any, **kwargs: Any) -> Any:
+        """Predict a pydantic object (function calling); ``llm_kwargs`` may carry
+        ``byok_api_key``."""
+        return super().structured_predict(*args, **protect_kwargs(kwargs))
+
+    @_public
+    async def astructured_predict(self, *args: Any, **kwargs: Any) -> Any:
+        """Async :meth:`structured_predict`."""
+        return await super().astructured_predict(*args, **protect_kwargs(kwargs))
+
+    @_public
+    def stream_structured_predict(self, *args: Any, **kwargs: Any) -> Any:
+        """Stream partial pydantic objects."""
+        return super().stream_structured_predict(*args, **protect_kwargs(kwargs))
+
+    @_public
+    async def astream_structured_predict(self, *args: Any, **kwargs: Any) -> Any:
+        """Async :meth:`stream_structured_predict`."""
+        return await super().astream_structured_predict(*args, **protect_kwargs(kwargs))

@@ -1,0 +1,173 @@
+"""``IndoxHubToolSpec``: image generation, text to speech and speech to text as agent tools."""
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from llama_index.core.base.llms.types import AudioBlock, ContentBlock, TextBlock
+from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
+from pydantic import Field, field_validator
+
+from ..core.byok import split_model
+from ..core.content import save_audio, save_image
+from ..core.wire import ImageResult, SpeechResult
+from ._fields import IndoxHubConnection
+from .instrumentation import dispatch_usage
+from .messages import image_block_from_generated
+
+
+class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
+    """indoxhub's media endpoints as LlamaIndex tools (sync and async).
+
+    ``to_tool_list()`` gives ``generate_image`` (returns ``ImageBlock`` s, so agents and UIs get
+    the image, plus its URL or saved path), ``text_to_speech`` (an ``AudioBlock`` and the saved
+    path) and ``speech_to_text`` (audio path in, transcript out). Every request dispatches an
+    ``IndoxHubUsageEvent``; BYOK comes from the shared fields.
+
+    Example:
+        .. code-block:: python
+
+            from llama_index.core.agent.workflow import FunctionAgent
+            from indoxhub_integrations.llama_index import IndoxHub, IndoxHubToolSpec
+
+            tools = IndoxHubToolSpec(output_dir="media").to_tool_list()
+            agent = FunctionAgent(tools=tools, llm=IndoxHub())
+    """
+
+    spec_functions: ClassVar[list[SPEC_FUNCTION_TYPE]] = [  # type: ignore[misc]
+        ("generate_image", "agenerate_image"),
+        ("text_to_speech", "atext_to_speech"),
+        ("speech_to_text", "aspeech_to_text"),
+    ]
+
+    image_model: str = "openai/dall-e-3"
+    """The image generation model, as ``provider/model``."""
+    tts_model: str = "openai/tts-1"
+    """The text to speech model."""
+    stt_model: str = "openai/whisper-1"
+    """The speech to text model."""
+    output_dir: Path = Path("indoxhub_output")
+    """Where generated images and speech are written (created when needed)."""
+    image_size: str | None = None
+    """Default image size (``1024x1024``...); ``None``: the provider's default."""
+    voice: str | None = None
+    """Default voice for text to speech (``alloy``...); ``None``: the provider's default."""
+    additional_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra options for every media request (sent in ``additional_params``)."""
+
+    @field_validator("image_model", "tts_model", "stt_model")
+    @classmethod
+    def _check_model(cls, value: str) -> str:
+        split_model(value)
+        return value
+
+    # ------------------------------------------------------------------ outputs
+    def _image_output(self, result: ImageResult) -> list[ContentBlock]:
+        dispatch_usage(result)
+        blocks: list[ContentBlock] = []
+        lines = []
+        for number, image in enumerate(result.images, 1):
+            saved = save_image(image, self.output_dir, "image")
+            block = image_block_from_generated(image)
+            if block is not None:
+                blocks.append(block)
+            where = " ".join(
+                part for part in (image.url and f"URL: {image.url}", saved and f"file: {saved}")
+                if part
+            )  # fmt: skip
+            lines.append(f"Image {number}: {where or 'generated'}")
+            if image.revised_prompt:
+                lines.append(f"Revised prompt: {image.revised_prompt}")
+        if not lines:
+            lines.append("The image model returned no image.")
+        blocks.append(TextBlock(text="\n".join(lines)))
+        return blocks
+
+    def _speech_output(self, result: SpeechResult) -> list[ContentBlock]:
+        dispatch_usage(result)
+        if result.audio:
+            path = save_audio(result.audio, self.output_dir, "speech", result.format)
+            audio = AudioBlock(audio=result.audio, format=result.format)
+            return [audio, TextBlock(text=f"Speech saved to {path}")]
+        if result.url:
+            return [
+                AudioBlock(url=result.url, format=result.format),
+                TextBlock(text=f"Speech available at {result.url}"),
+            ]
+        return [TextBlock(text="The speech model returned no audio.")]
+
+    def _image_options(self, size: str | None) -> dict[str, Any]:
+        return {
+            "model": self.image_model,
+            "size": size or self.image_size,
+            **self.additional_kwargs,
+        }
+
+    def _speech_options(self, voice: str | None) -> dict[str, Any]:
+        return {"model": self.tts_model, "voice": voice or self.voice, **self.additional_kwargs}
+
+    # ------------------------------------------------------------------ tools
+    def generate_image(self, prompt: str, size: str | None = None) -> list[ContentBlock]:
+        """Generate an image from a text description.
+
+        Args:
+            prompt: What the image should show.
+            size: Optional size such as 1024x1024.
+        """
+        result = self.clients.sync.generate_image(prompt, **self._image_options(size))
+        return self._image_output(result)
+
+    async def agenerate_image(self, prompt: str, size: str | None = None) -> list[ContentBlock]:
+        """Generate an image from a text description.
+
+        Args:
+            prompt: What the image should show.
+            size: Optional size such as 1024x1024.
+        """
+        result = await self.clients.async_.generate_image(prompt, **self._image_options(size))
+        return self._image_output(result)
+
+    def text_to_speech(self, text: str, voice: str | None = None) -> list[ContentBlock]:
+        """Turn text into spoken audio and save it to a file.
+
+        Args:
+            text: The text to speak.
+            voice: Optional voice name.
+        """
+        result = self.clients.sync.text_to_speech(text, **self._speech_options(voice))
+        return self._speech_output(result)
+
+    async def atext_to_speech(self, text: str, voice: str | None = None) -> list[ContentBlock]:
+        """Turn text into spoken audio and save it to a file.
+
+        Args:
+            text: The text to speak.
+            voice: Optional voice name.
+        """
+        result = await self.clients.async_.text_to_speech(text, **self._speech_options(voice))
+        return self._speech_output(result)
+
+    def speech_to_text(self, audio_path: str, language: str | None = None) -> str:
+        """Transcribe an audio file into text.
+
+        Args:
+            audio_path: Path of the audio file.
+            language: Optional language code such as en.
+        """
+        result = self.clients.sync.speech_to_text(
+            audio_path, model=self.stt_model, language=language
+        )
+        dispatch_usage(result)
+        return result.text
+
+    async def aspeech_to_text(self, audio_path: str, language: str | None = None) -> str:
+        """Transcribe an audio file into text.
+
+        Args:
+            audio_path: Path of the audio file.
+            language: Optional language code such as en.
+        """
+        result = await self.clients.async_.speech_to_text(
+            audio_path, model=self.stt_model, language=language
+        )
+        dispatch_usage(result)
+        return result.text
