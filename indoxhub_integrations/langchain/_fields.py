@@ -10,14 +10,16 @@ model does no network I/O, never fails for a missing key, and pickles cleanly.
 from __future__ import annotations
 
 import importlib
+import os
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from ..core.byok import secret_value
+from ..core.byok import PROVIDER_ENV_VARS, secret_value
 from ..core.config import API_KEY_ENV_VARS, BASE_URL_ENV_VAR, BYOK_KEY_ENV_VAR
+from ..core.errors import InvalidRequestError
 from ..core.lazy import LazyClients
 
 try:  # langchain-core is an optional extra; the adapter needs it.
@@ -74,9 +76,13 @@ def mask_per_call_key(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+_SECRET_KWARGS = frozenset({BYOK_PER_CALL, "api_key"})
+_DROPPED_KWARGS = ("stream", "ls_structured_output_format", "structured_output_format")
+
+
 def sanitize_params(params: Mapping[str, Any], *, byok: bool) -> dict[str, Any]:
     """Copy tracing parameters without any key: a per-call BYOK key becomes ``byok: True``."""
-    clean = {key: value for key, value in params.items() if key != BYOK_PER_CALL}
+    clean = {key: value for key, value in params.items() if key not in _SECRET_KWARGS}
     if byok or params.get(BYOK_PER_CALL):
         clean["byok"] = True
     return clean
@@ -170,10 +176,13 @@ class IndoxHubFields(BaseModel):
         """Whether a request would carry a BYOK key (for tracing markers; never the key)."""
         if secret_value(per_call) or self.byok_api_key is not None:
             return True
-        if self.byok_api_keys:
-            provider = (model or self.model).partition("/")[0].lower()
-            return provider in {name.lower() for name in self.byok_api_keys}
-        return self.byok_from_env
+        provider = (model or self.model).partition("/")[0].lower()
+        if self.byok_api_keys and provider in {name.lower() for name in self.byok_api_keys}:
+            return True
+        if self.byok_from_env:
+            names = PROVIDER_ENV_VARS.get(provider, (f"{provider.upper()}_API_KEY",))
+            return any(os.environ.get(name) for name in names)
+        return False
 
 
 class ExtraParamsFields(BaseModel):
@@ -237,3 +246,33 @@ class SamplingFields(ExtraParamsFields):
         return {
             name: value for name in SAMPLING_FIELDS if (value := getattr(self, name)) is not None
         }
+
+    def call_params(
+        self, default_model: str, stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> tuple[str, dict[str, Any], Any]:
+        """Model, request parameters and per-call BYOK key of one request.
+
+        Precedence, lowest first: the instance's sampling fields, its ``model_kwargs``, the
+        call's ``additional_params``/``model_kwargs``, the call's other keyword arguments.
+        Stop sequences: the call's ``stop``, else the instance's.
+        """
+        call = dict(kwargs)
+        for name in _DROPPED_KWARGS:
+            call.pop(name, None)
+        if "api_key" in call:
+            raise InvalidRequestError(
+                "api_key cannot be passed per call: set it on the model, or pass your own "
+                "provider key per call as byok_api_key=..."
+            )
+        byok = call.pop(BYOK_PER_CALL, None)
+        model = call.pop("model", None) or default_model
+        extra = {
+            **(call.pop("model_kwargs", None) or {}),
+            **(call.pop("additional_params", None) or {}),
+        }
+        params = {**self.sampling_params(), **self.model_kwargs, **extra, **call}
+        call_stop = params.pop("stop", None)
+        stop = stop if stop is not None else call_stop if call_stop is not None else self.stop
+        if stop:
+            params["stop"] = list(stop)
+        return model, params, byok

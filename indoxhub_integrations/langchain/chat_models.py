@@ -41,8 +41,6 @@ try:  # a typed RunnableBinding for chat models (langchain-core >= 1.x)
 except ImportError:  # pragma: no cover - older langchain-core
     from langchain_core.runnables import RunnableBinding as _BindingBase  # type: ignore[assignment]
 
-_DROPPED_KWARGS = ("stream", "ls_structured_output_format", "structured_output_format")
-
 
 class _IndoxHubBinding(_BindingBase):  # type: ignore[misc, valid-type]
     """A binding that keeps a bound BYOK key wrapped in ``SecretStr`` through re-binding."""
@@ -119,18 +117,7 @@ class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], str, dict[str, Any], Any]:
         """Messages, model, parameters and per-call BYOK key of one request."""
-        call = dict(kwargs)
-        for name in _DROPPED_KWARGS:
-            call.pop(name, None)
-        byok = call.pop(BYOK_PER_CALL, None)
-        model = call.pop("model", None) or self.model
-        extra = call.pop("additional_params", None) or {}
-        extra_alias = call.pop("model_kwargs", None) or {}
-        params = {**self.sampling_params(), **self.model_kwargs, **extra_alias, **extra, **call}
-        stop = stop if stop is not None else params.pop("stop", None) or self.stop
-        params.pop("stop", None)
-        if stop:
-            params["stop"] = list(stop)
+        model, params, byok = self.call_params(self.model, stop, kwargs)
         return messages_to_wire(messages), model, params, byok
 
     def _generate(

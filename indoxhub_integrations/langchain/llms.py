@@ -14,7 +14,6 @@ from langchain_core.runnables import RunnableConfig
 
 from ..core.wire import ChatResult, ResponseMeta, StreamEvent, Usage
 from ._fields import (
-    BYOK_PER_CALL,
     LC_NAMESPACE,
     IndoxHubFields,
     SamplingFields,
@@ -134,17 +133,7 @@ class IndoxHubLLM(IndoxHubFields, SamplingFields, BaseLLM):
     def _request(
         self, stop: list[str] | None, kwargs: dict[str, Any]
     ) -> tuple[str, dict[str, Any], Any]:
-        call = dict(kwargs)
-        call.pop("stream", None)
-        byok = call.pop(BYOK_PER_CALL, None)
-        model = call.pop("model", None) or self.model
-        extra = call.pop("additional_params", None) or {}
-        params = {**self.sampling_params(), **self.model_kwargs, **extra, **call}
-        stop = stop if stop is not None else params.pop("stop", None) or self.stop
-        params.pop("stop", None)
-        if stop:
-            params["stop"] = list(stop)
-        return model, params, byok
+        return self.call_params(self.model, stop, kwargs)
 
     @staticmethod
     def _llm_output(generations: list[list[Generation]], model: str) -> dict[str, Any]:

@@ -68,12 +68,16 @@ class IndoxHubImageGenerationTool(_IndoxHubTool):
     """
 
     name: str = "indoxhub_image_generation"
+    """The tool name the model calls."""
     description: str = (
         "Generate an image from a text description. Input: a detailed prompt. "
         "Returns where the generated image can be found (URL or file path)."
     )
+    """What the model is told the tool does."""
     args_schema: type[BaseModel] = ImageGenerationInput
+    """The tool's arguments."""
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    """The image location as content, the images as artifact."""
 
     model: str = Field(default="openai/dall-e-3", alias="model_name")
     """The image model in ``provider/model`` form."""
@@ -157,12 +161,16 @@ class IndoxHubTextToSpeechTool(_IndoxHubTool):
     """
 
     name: str = "indoxhub_text_to_speech"
+    """The tool name the model calls."""
     description: str = (
         "Convert text to spoken audio. Input: the text to speak. "
         "Returns the path of the audio file."
     )
+    """What the model is told the tool does."""
     args_schema: type[BaseModel] = TextToSpeechInput
+    """The tool's arguments."""
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    """The audio file path as content, the audio bytes as artifact."""
 
     model: str = Field(default="openai/tts-1", alias="model_name")
     """The speech model in ``provider/model`` form."""
@@ -226,11 +234,14 @@ class IndoxHubSpeechToTextTool(_IndoxHubTool):
     """Transcribe an audio file with any indoxhub transcription model (Whisper...)."""
 
     name: str = "indoxhub_speech_to_text"
+    """The tool name the model calls."""
     description: str = (
         "Transcribe speech in an audio file to text. Input: the audio file path. "
         "Returns the transcript."
     )
+    """What the model is told the tool does."""
     args_schema: type[BaseModel] = SpeechToTextInput
+    """The tool's arguments."""
 
     model: str = Field(default="openai/whisper-1", alias="model_name")
     """The transcription model in ``provider/model`` form."""

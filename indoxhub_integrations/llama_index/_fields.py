@@ -61,6 +61,12 @@ def protect_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return protected
 
 
+_CONNECTION_FIELDS = frozenset(
+    {"api_key", "base_url", "byok_api_key", "byok_api_keys", "byok_from_env", "timeout",
+     "max_retries"}
+)  # fmt: skip
+
+
 class IndoxHubConnection(BaseModel):
     """Where and how to reach indoxhub, and which BYOK keys to use (a mixin)."""
 
@@ -86,6 +92,15 @@ class IndoxHubConnection(BaseModel):
     """Retries for 429, 5xx and connection failures (streams: before their first event)."""
 
     _lazy: LazyClients | None = PrivateAttr(default=None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("api_key", "byok_api_key") and isinstance(value, str):
+            value = SecretStr(value)  # assigned keys stay secret in repr and dumps
+        elif name == "byok_api_keys" and isinstance(value, Mapping):
+            value = {k: SecretStr(v) if isinstance(v, str) else v for k, v in value.items()}
+        super().__setattr__(name, value)
+        if name in _CONNECTION_FIELDS:
+            self._lazy = None  # the next request builds clients from the new settings
 
     @property
     def clients(self) -> LazyClients:

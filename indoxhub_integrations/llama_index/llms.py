@@ -25,16 +25,18 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.instrumentation import DISPATCHER_SPAN_DECORATED_ATTR, get_dispatcher
+from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from pydantic import Field, field_validator
+from llama_index.core.llms.structured_llm import StructuredLLM
+from pydantic import BaseModel, Field, field_validator
 
 from ..core.byok import split_model
 from ..core.content import merge_params, parse_arguments, tool_choice_to_wire
 from ..core.wire import ChatResult
 from ._fields import BYOK_KWARG, IndoxHubConnection, protect_kwargs
+from ._protected import IndoxHubStructuredLLM, ProtectedToolCalls, public
 from .instrumentation import dispatch_usage
 from .messages import (
     ChatStream,
@@ -46,7 +48,6 @@ from .messages import (
 )
 
 if TYPE_CHECKING:
-    from llama_index.core.chat_engine.types import AgentChatResponse
     from llama_index.core.tools.types import BaseTool
 
 dispatcher = get_dispatcher(__name__)
@@ -61,13 +62,6 @@ DEFAULT_NUM_OUTPUT = 1024
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _public(method: _F) -> _F:
-    """Mark a thin public wrapper so LlamaIndex's span mixin does not trace it: the
-    implementation it calls is traced, with the per-call key already protected."""
-    setattr(method, DISPATCHER_SPAN_DECORATED_ATTR, True)
-    return method
-
-
 def _traced(callback: Callable[[], Callable[[_F], _F]], name: str) -> Callable[[_F], _F]:
     """Apply LlamaIndex's LLM callback decorator and a span, named like the public method."""
 
@@ -79,7 +73,7 @@ def _traced(callback: Callable[[], Callable[[_F], _F]], name: str) -> Callable[[
     return decorate
 
 
-class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
+class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
     """indoxhub as a LlamaIndex LLM: any ``provider/model``, tools, streaming, BYOK and cost.
 
     Example:
@@ -154,7 +148,7 @@ class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
         return prompt if formatted or to_prompt is None else to_prompt(prompt)
 
     # ------------------------------------------------------------------ chat
-    @_public
+    @public
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Chat; ``byok_api_key=...`` uses your own provider key for this call only."""
         return self._chat(messages, **protect_kwargs(kwargs))
@@ -165,7 +159,7 @@ class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
         dispatch_usage(result)
         return chat_response(result)
 
-    @_public
+    @public
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Async :meth:`chat`."""
         return await self._achat(messages, **protect_kwargs(kwargs))
@@ -176,7 +170,7 @@ class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
         dispatch_usage(result)
         return chat_response(result)
 
-    @_public
+    @public
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Stream a chat answer; the last chunk carries usage, cost and BYOK markers."""
         return self._stream_chat(messages, **protect_kwargs(kwargs))
@@ -196,7 +190,7 @@ class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
 
         return gen()
 
-    @_public
+    @public
     async def astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
@@ -222,7 +216,7 @@ class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
         return gen()
 
     # ------------------------------------------------------------------ completions
-    @_public
+    @public
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Complete ``prompt`` with indoxhub's text completions endpoint."""
         return self._complete(prompt, formatted=formatted, **protect_kwargs(kwargs))
@@ -234,7 +228,7 @@ class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
         dispatch_usage(result)
         return completion_response(result)
 
-    @_public
+    @public
     async def acomplete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponse:
@@ -250,7 +244,7 @@ class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
         dispatch_usage(result)
         return completion_response(result)
 
-    @_public
+    @public
     def stream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseGen:
@@ -275,7 +269,7 @@ class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
 
         return gen()
 
-    @_public
+    @public
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
@@ -371,128 +365,6 @@ class IndoxHub(IndoxHubConnection, FunctionCallingLLM):
             )
         return selections
 
-    # ------------------------------------------------------------------ protected wrappers
-    @_public
-    def chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponse:
-        """Chat offering ``tools``; ``byok_api_key=...`` applies to this call only."""
-        return super().chat_with_tools(
-            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required,
-            **protect_kwargs(kwargs),
-        )  # fmt: skip
-
-    @_public
-    async def achat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponse:
-        """Async :meth:`chat_with_tools`."""
-        return await super().achat_with_tools(
-            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required,
-            **protect_kwargs(kwargs),
-        )  # fmt: skip
-
-    @_public
-    def stream_chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponseGen:
-        """Stream a chat offering ``tools``; chunks carry the tool calls received so far."""
-        return super().stream_chat_with_tools(
-            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required,
-            **protect_kwargs(kwargs),
-        )  # fmt: skip
-
-    @_public
-    async def astream_chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponseAsyncGen:
-        """Async :meth:`stream_chat_with_tools`."""
-        return await super().astream_chat_with_tools(
-            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required,
-            **protect_kwargs(kwargs),
-        )  # fmt: skip
-
-    @_public
-    def predict_and_call(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        error_on_no_tool_call: bool = True,
-        error_on_tool_error: bool = False,
-        **kwargs: Any,
-    ) -> AgentChatResponse:
-        """Let the model pick a tool and call it; ``byok_api_key=...`` for this call only."""
-        return super().predict_and_call(
-            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls,
-            error_on_no_tool_call, error_on_tool_error, **protect_kwargs(kwargs),
-        )  # fmt: skip
-
-    @_public
-    async def apredict_and_call(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        error_on_no_tool_call: bool = True,
-        error_on_tool_error: bool = False,
-        **kwargs: Any,
-    ) -> AgentChatResponse:
-        """Async :meth:`predict_and_call`."""
-        return await super().apredict_and_call(
-            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls,
-            error_on_no_tool_call, error_on_tool_error, **protect_kwargs(kwargs),
-        )  # fmt: skip
-
-    @_public
-    def structured_predict(self, *args: Any, **kwargs: Any) -> Any:
-        """Predict a pydantic object (function calling); ``llm_kwargs`` may carry
-        ``byok_api_key``."""
-        return super().structured_predict(*args, **protect_kwargs(kwargs))
-
-    @_public
-    async def astructured_predict(self, *args: Any, **kwargs: Any) -> Any:
-        """Async :meth:`structured_predict`."""
-        return await super().astructured_predict(*args, **protect_kwargs(kwargs))
-
-    @_public
-    def stream_structured_predict(self, *args: Any, **kwargs: Any) -> Any:
-        """Stream partial pydantic objects."""
-        return super().stream_structured_predict(*args, **protect_kwargs(kwargs))
-
-    @_public
-    async def astream_structured_predict(self, *args: Any, **kwargs: Any) -> Any:
-        """Async :meth:`stream_structured_predict`."""
-        return await super().astream_structured_predict(*args, **protect_kwargs(kwargs))
+    def as_structured_llm(self, output_cls: type[BaseModel], **kwargs: Any) -> StructuredLLM:
+        """An LLM whose answers are ``output_cls`` objects (per-call kwargs protected too)."""
+        return IndoxHubStructuredLLM(llm=self, output_cls=output_cls, **kwargs)

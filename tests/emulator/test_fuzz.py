@@ -103,6 +103,59 @@ bodies = st.fixed_dictionaries({}, optional={
 })
 
 
+# Near-valid bodies: valid shapes with junk in the deep places (schemas, tool choices, stops),
+# so that the model, the schema builder and the renderers run, not only the validators.
+dict_schemas = schemas.filter(lambda s: isinstance(s, dict))
+valid_tools = st.lists(st.fixed_dictionaries(
+    {"type": st.just("function"), "function": st.fixed_dictionaries(
+        {"name": st.text(max_size=10)},
+        optional={"description": st.text(max_size=30), "parameters": dict_schemas})}),
+    min_size=1, max_size=3)
+valid_params = st.fixed_dictionaries({}, optional={
+    "tools": valid_tools,
+    "tool_choice": st.sampled_from(["auto", "none", "required"])
+    | st.fixed_dictionaries({"type": st.just("function"),
+                             "function": st.fixed_dictionaries({"name": st.text(max_size=10)})}),
+    "stop": st.text(max_size=3) | st.lists(st.text(max_size=3), max_size=2),
+    "response_format": st.fixed_dictionaries(
+        {"type": st.sampled_from(["json_object", "json_schema", "text"])},
+        optional={"json_schema": st.fixed_dictionaries({"schema": dict_schemas})}),
+    "reasoning_effort": st.text(max_size=5),
+    "emulator_chunks": st.integers(1, 300),
+    "modalities": st.lists(st.sampled_from(["text", "image"]), max_size=2),
+})
+parts = st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": st.text(max_size=20)})
+                 | st.fixed_dictionaries({"type": st.just("image"), "image": junk}), max_size=3)
+valid_messages = st.lists(st.fixed_dictionaries(
+    {"role": st.sampled_from(["user", "assistant", "system", "tool", "function"]),
+     "content": st.text(max_size=60) | parts}), min_size=1, max_size=4)
+chat_models = st.sampled_from(["openai/gpt-4o-mini", "deepseek/deepseek-reasoner", "xai/grok-2"])
+near_valid = st.one_of(
+    st.tuples(st.just("/api/v1/chat/completions"), st.fixed_dictionaries(
+        {"model": chat_models, "messages": valid_messages},
+        optional={"additional_params": valid_params, "max_tokens": st.integers(1, 40),
+                  "stream": st.booleans(),
+                  "byok_api_key": st.sampled_from(["sk-x123456789", "sk-ant-x123456789"])})),
+    st.tuples(st.just("/v1/chat/completions"), st.fixed_dictionaries(
+        {"model": chat_models, "messages": valid_messages},
+        optional={"tools": valid_tools, "stop": st.text(max_size=3), "stream": st.booleans(),
+                  "stream_options": st.fixed_dictionaries({"include_usage": st.booleans()})})),
+    st.tuples(st.just("/api/v1/completions"), st.fixed_dictionaries(
+        {"model": chat_models, "prompt": st.text(max_size=60)},
+        optional={"additional_params": valid_params, "stream": st.booleans()})),
+    st.tuples(st.just("/api/v1/embeddings"), st.fixed_dictionaries(
+        {"model": st.just("openai/text-embedding-3-small"),
+         "text": st.text(max_size=40) | st.lists(st.text(max_size=20), min_size=1, max_size=3)},
+        optional={"dimensions": st.integers(1, 128)})),
+    st.tuples(st.just("/api/v1/images/generations"), st.fixed_dictionaries(
+        {"model": st.sampled_from(["openai/dall-e-3", "xai/grok-2-image"]),
+         "prompt": st.text(max_size=30)},
+        optional={"n": st.integers(1, 3), "response_format": st.sampled_from(["url", "b64_json"])})),
+    st.tuples(st.just("/api/v1/audio/tts/generations"), st.fixed_dictionaries(
+        {"model": st.just("openai/tts-1"), "input": st.text(min_size=1, max_size=60)})),
+)
+
+
 def _post(client: httpx.Client, endpoint: str, body: Any) -> httpx.Response:
     """POST ``body`` as JSON, NaN and infinities included (Python's JSON accepts them)."""
     raw = json.dumps(body).encode()
@@ -125,6 +178,17 @@ def fuzz_client(emulator: IndoxHubEmulator, session_client: httpx.Client) -> htt
 def test_structured_junk_never_5xx(fuzz_client: httpx.Client, endpoint: str,
                                    body: dict[str, Any]) -> None:
     _check(_post(fuzz_client, endpoint, body))
+
+
+@FUZZ
+@given(case=near_valid)
+def test_near_valid_bodies_are_answered(
+    fuzz_client: httpx.Client, case: tuple[str, dict[str, Any]]
+) -> None:
+    endpoint, body = case
+    response = _post(fuzz_client, endpoint, body)
+    _check(response)
+    assert response.status_code in (200, 400), response.text[:500]
 
 
 @FUZZ

@@ -285,3 +285,38 @@ def test_fields_changed_after_construction_are_used(emulator: Any, byok_key: str
     other = llm.model_copy(update={"byok_api_key": None})
     other.invoke("Hello")
     assert emulator.requests[-1].byok is False
+
+
+def test_per_call_platform_key_is_refused(emulator: Any, platform_key: str) -> None:
+    with pytest.raises(IndoxHubInvalidRequestError, match="per call"):
+        _llm(emulator).invoke("Hello", api_key=platform_key)
+
+
+@pytest.mark.filterwarnings("ignore:The function `load` is in beta")
+def test_dumpd_load_round_trip_with_secrets_map(byok_key: str, platform_key: str) -> None:
+    from langchain_core.load import dumpd, load
+
+    llm = ChatIndoxHub(
+        model="anthropic/claude-3-haiku-20240307",
+        api_key=platform_key,
+        byok_api_key=byok_key,
+        temperature=0.3,
+        model_kwargs={"seed": 1},
+    )
+    data = dumpd(llm)
+    assert data["kwargs"]["api_key"] == {"lc": 1, "type": "secret", "id": ["INDOXHUB_API_KEY"]}
+    assert data["kwargs"]["byok_api_key"]["id"] == ["INDOXHUB_BYOK_API_KEY"]
+    secrets = {"INDOXHUB_API_KEY": platform_key, "INDOXHUB_BYOK_API_KEY": byok_key}
+    for allowed in ("all", [ChatIndoxHub]):
+        loaded = load(
+            data,
+            secrets_map=secrets,
+            valid_namespaces=["indoxhub_integrations"],
+            allowed_objects=allowed,  # type: ignore[arg-type]
+        )
+        assert isinstance(loaded, ChatIndoxHub)
+        assert loaded.api_key is not None and loaded.api_key.get_secret_value() == platform_key
+        assert loaded.byok_api_key is not None
+        assert loaded.byok_api_key.get_secret_value() == byok_key
+        assert loaded.model == llm.model and loaded.temperature == 0.3
+        assert loaded.model_kwargs == {"seed": 1}

@@ -121,9 +121,7 @@ def test_tool_call_round_trip() -> None:
 
 
 def test_tool_message_list_content() -> None:
-    text_only = message_to_wire(
-        ToolMessage([{"type": "text", "text": "a"}, "b"], tool_call_id="1")
-    )
+    text_only = message_to_wire(ToolMessage([{"type": "text", "text": "a"}, "b"], tool_call_id="1"))
     assert text_only["content"] == "ab"
     with_image = message_to_wire(
         ToolMessage([{"type": "image", "base64": PNG, "mime_type": "image/png"}], tool_call_id="1")
@@ -162,9 +160,7 @@ def _result(**kwargs: object) -> ChatResult:
 
 def test_result_to_message() -> None:
     message = result_to_message(
-        _result(
-            tool_calls=[ToolCall(id="c1", name="f", arguments={"x": 1})], reasoning="because"
-        ),
+        _result(tool_calls=[ToolCall(id="c1", name="f", arguments={"x": 1})], reasoning="because"),
         "openai/gpt-4o-mini",
     )
     assert message.content == "hello"
@@ -222,9 +218,7 @@ def test_chunks_usage_on_last_only() -> None:
         ),
     ]
     result = _result(tool_calls=[ToolCall(id="c1", name="f", arguments={"x": 1})])
-    events.append(
-        StreamEvent(type="done", usage=result.usage, meta=result.meta, result=result)
-    )
+    events.append(StreamEvent(type="done", usage=result.usage, meta=result.meta, result=result))
     chunks = [chunk for event in events if (chunk := builder.feed(event)) is not None]
     assert len(chunks) == 6
     assert all(chunk.usage_metadata is None for chunk in chunks[:-1])

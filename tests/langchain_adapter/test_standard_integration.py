@@ -121,7 +121,11 @@ class TestImageToolIntegration(_ToolOnEmulator, ToolsIntegrationTests):
 
     @property
     def tool_constructor_params(self) -> dict[str, Any]:
-        return {"model": "openai/dall-e-3", "output_dir": str(self._output_dir), **self._connection()}
+        return {
+            "model": "openai/dall-e-3",
+            "output_dir": str(self._output_dir),
+            **self._connection(),
+        }
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:

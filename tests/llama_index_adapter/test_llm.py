@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
 import sys
 from typing import Any
 
@@ -52,7 +53,11 @@ def test_construction_is_offline_and_names_are_fixed() -> None:
 
 
 def test_no_langchain_import() -> None:
-    assert not any(name.startswith("langchain") for name in sys.modules if "indoxhub" not in name)
+    code = (
+        "import sys, indoxhub_integrations.llama_index\n"
+        "assert not [m for m in sys.modules if m.startswith('langchain')]"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_chat(llm: IndoxHub, recorder: EventRecorder) -> None:
@@ -166,6 +171,16 @@ def test_pickle_round_trip(llm: IndoxHub) -> None:
     clone = pickle.loads(pickle.dumps(llm))
     assert clone.api_key == llm.api_key
     assert "Hello there" in (clone.chat(HI).message.content or "")
+
+
+def test_changing_a_connection_field_rebuilds_the_clients(llm: IndoxHub, emulator: Any) -> None:
+    llm.chat(HI)
+    llm.api_key = "ixh-wrong-key-000000"  # type: ignore[assignment]
+    assert "ixh-wrong" not in repr(llm)
+    with pytest.raises(AuthenticationError):
+        llm.chat(HI)
+    llm.api_key = emulator.api_key
+    assert llm.chat(HI).message.content
 
 
 def test_errors_are_core_exceptions(emulator: Any) -> None:
