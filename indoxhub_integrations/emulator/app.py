@@ -83,8 +83,11 @@ def form_record(form: dict[str, Any]) -> dict[str, Any]:
     logged: dict[str, Any] = {}
     for key, value in form.items():
         if isinstance(value, UploadFile):
-            logged[key] = {"filename": value.filename, "content_type": value.content_type,
-                           "size": value.size}
+            logged[key] = {
+                "filename": value.filename,
+                "content_type": value.content_type,
+                "size": value.size,
+            }
         elif key in ("byok_api_key", "api_key"):
             logged[key] = mask_value(value)
         else:
@@ -152,6 +155,8 @@ class Dispatcher:
                 form = await read_form(request)
                 payload = dict(form.items())
                 record.json = form_record(payload)
+            if isinstance(payload, dict) and isinstance(payload.get("model"), str):
+                record.model = payload["model"]  # as asked; the handler stores the resolved id
             script = state.take_script(path, endpoint is not None)
             call.script = script
             if script is not None:
@@ -183,8 +188,11 @@ class Dispatcher:
     def render(self, call: Call, answer: Answer, headers: dict[str, str]) -> Response:
         """Turn an answer into a response, corrupted as the request's fault says."""
         headers.update(answer.headers)
-        fault = call.script.fault if call.script is not None else None
-        after = call.script.after_events if call.script is not None else 0
+        script = call.script
+        fault = script.fault if script is not None else None
+        after = script.after_events if script is not None else 0
+        if script is not None and script.headers:
+            headers.update(script.headers)
         call.record.status = answer.status
         if answer.events is not None:
             events = answer.events

@@ -101,7 +101,7 @@ async def stop_stream(call: Call, _: Any) -> Answer:
 
 # --- /_emulator control routes ------------------------------------------------------------------
 
-_SCRIPT_FIELDS: dict[str, tuple[type | tuple[type, ...], ...]] = {
+_SCRIPT_FIELDS: dict[str, tuple[type, ...]] = {
     "path": (str,),
     "status": (int,),
     "headers": (dict,),
@@ -127,8 +127,9 @@ def script_from_json(data: Any) -> Script:
         if value is None:
             continue
         if not isinstance(value, types) or isinstance(value, bool):
-            problems.add(("body", name), f"Input should be of type {types[0].__name__}",
-                         "type_error")
+            problems.add(
+                ("body", name), f"Input should be of type {types[0].__name__}", "type_error"
+            )
         else:
             fields[name] = value
     if "json" in data:

@@ -45,8 +45,9 @@ async def chat(call: Call, body: dict[str, Any]) -> Answer:
     model = resolve(body, CHAT)
     check_byok(call, body.get("byok_api_key"), model)
     reply = chat_reply(model, messages, params, body.get("max_tokens"))
-    return _answer(call, model, reply, params, stream=body.get("stream") is True,
-                   style=call.state.style)
+    return _answer(
+        call, model, reply, params, stream=body.get("stream") is True, style=call.state.style
+    )
 
 
 async def completion(call: Call, body: dict[str, Any]) -> Answer:

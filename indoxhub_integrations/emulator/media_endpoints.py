@@ -45,8 +45,11 @@ async def embeddings(call: Call, body: dict[str, Any]) -> Answer:
     problems = validation.require(body, validation.EMBEDDING)
     params = _params(body, problems)
     if body.get("text") == []:
-        problems.add(("body", "text"), "List should have at least 1 item after validation, "
-                     "not 0", "too_short")
+        problems.add(
+            ("body", "text"),
+            "List should have at least 1 item after validation, not 0",
+            "too_short",
+        )
     problems.raise_if_any()
     text = body["text"]
     texts = [text] if isinstance(text, str) else text
@@ -60,8 +63,9 @@ async def openai_embeddings(call: Call, body: dict[str, Any]) -> Answer:
     problems = validation.require(body, validation.OPENAI_EMBEDDING)
     encoding = body.get("encoding_format") or "float"
     if encoding not in ("float", "base64"):
-        problems.add(("body", "encoding_format"), "Input should be 'float' or 'base64'",
-                     "literal_error")
+        problems.add(
+            ("body", "encoding_format"), "Input should be 'float' or 'base64'", "literal_error"
+        )
     problems.raise_if_any()
     value = body["input"]
     if isinstance(value, str):
@@ -107,24 +111,30 @@ async def images(call: Call, body: dict[str, Any]) -> Answer:
     _params(body, problems)
     fmt = body.get("response_format")
     if fmt is not None and fmt not in ("url", "b64_json"):
-        problems.add(("body", "response_format"), "Input should be 'url' or 'b64_json'",
-                     "literal_error")
+        problems.add(
+            ("body", "response_format"), "Input should be 'url' or 'b64_json'", "literal_error"
+        )
     problems.raise_if_any()
     model = resolve(body, IMAGE)
     size, aspect = body.get("size"), body.get("aspect_ratio")
     if model.provider == "google":
         if size is not None:
-            problems.add(("body", "size"), "Google image models take 'aspect_ratio' "
-                         f"({', '.join(ASPECT_RATIOS)}), not 'size'", "value_error")
+            problems.add(
+                ("body", "size"),
+                f"Google image models take 'aspect_ratio' ({', '.join(ASPECT_RATIOS)}), not 'size'",
+                "value_error",
+            )
         if aspect is not None and aspect not in ASPECT_RATIOS:
-            problems.add(("body", "aspect_ratio"), f"Input should be one of {ASPECT_RATIOS}",
-                         "literal_error")
+            problems.add(
+                ("body", "aspect_ratio"), f"Input should be one of {ASPECT_RATIOS}", "literal_error"
+            )
     elif model.provider == "xai":
         if size is not None:
             problems.add(("body", "size"), "xAI image models take no 'size'", "value_error")
     elif size is not None and not _SIZE.fullmatch(size):
-        problems.add(("body", "size"), "String should match pattern '^\\d+x\\d+$'",
-                     "string_pattern_mismatch")
+        problems.add(
+            ("body", "size"), "String should match pattern '^\\d+x\\d+$'", "string_pattern_mismatch"
+        )
     problems.raise_if_any()
     check_byok(call, body.get("byok_api_key"), model)
     count = body.get("n") or 1
@@ -156,11 +166,15 @@ async def speech(call: Call, body: dict[str, Any]) -> Answer:
     params = _params(body, problems)
     text = body.get("input")
     if isinstance(text, str) and not text:
-        problems.add(("body", "input"), "String should have at least 1 character",
-                     "string_too_short")
+        problems.add(
+            ("body", "input"), "String should have at least 1 character", "string_too_short"
+        )
     elif isinstance(text, str) and len(text) > _MAX_TTS_CHARACTERS:
-        problems.add(("body", "input"), f"String should have at most {_MAX_TTS_CHARACTERS} "
-                     "characters", "string_too_long")
+        problems.add(
+            ("body", "input"),
+            f"String should have at most {_MAX_TTS_CHARACTERS} characters",
+            "string_too_long",
+        )
     problems.raise_if_any()
     assert isinstance(text, str)
     model = resolve(body, TTS)
@@ -199,8 +213,11 @@ async def transcription(call: Call, form: dict[str, Any], *, translate: bool = F
         try:
             float(temperature)
         except (TypeError, ValueError):
-            problems.add(("body", "temperature"), "Input should be a valid number, unable to "
-                         "parse string as a number", "float_parsing")
+            problems.add(
+                ("body", "temperature"),
+                "Input should be a valid number, unable to parse string as a number",
+                "float_parsing",
+            )
     granularities = form.get("timestamp_granularities")
     if granularities is not None:
         try:

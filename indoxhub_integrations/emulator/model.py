@@ -3,6 +3,10 @@
 Everything here is a pure function of the request: the same input always gives the same
 text, the same tokens and the same vectors.
 
+Chat replies: a tool call when tools are offered (see :func:`choose_tool`), ReAct-format text
+when the conversation carries a ReAct prompt (:mod:`.react`), a sentence using the tool result
+after one, JSON for ``response_format``, else ``Echo from <provider/model>: you said "...".``
+
 Token counting: ``len(re.findall(r"\\w+|[^\\w\\s]", text))``. A chat prompt counts
 ``4 + tokens(text parts) + 85 per image + tokens(tool call names and arguments)`` per message,
 plus ``tokens(json.dumps(tools))`` when tools are offered. Output tokens are the tokens of the
@@ -29,10 +33,14 @@ _PIECE = re.compile(r"\s*\S+")
 _IMAGE_TOKENS = 85
 _SUMMARY_WORDS = 40
 _STOPWORDS = frozenset(
-    "a an and are as at be by can do for from get give how i in is it me my of on or please "
-    "the this to what whats when where which who why will with you your".split()
-)
-_FILLER = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split()
+    {
+        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "for", "from", "get",
+        "give", "how", "i", "in", "is", "it", "me", "my", "of", "on", "or", "please", "the",
+        "this", "to", "what", "whats", "when", "where", "which", "who", "why", "will", "with",
+        "you", "your",
+    }
+)  # fmt: skip
+_FILLER = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit")
 
 
 def count_tokens(text: str) -> int:

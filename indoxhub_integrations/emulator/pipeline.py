@@ -149,8 +149,10 @@ def admit(call: Call, model: CatalogModel, bill: Bill, input_tokens: int, tokens
     state = call.state
     limited = state.check_rate(input_tokens)
     if limited is not None:
-        unit = "requests per minute" if limited.limit_type == "requests_per_minute" else (
-            "tokens per hour"
+        unit = (
+            "requests per minute"
+            if limited.limit_type == "requests_per_minute"
+            else ("tokens per hour")
         )
         raise envelope(
             429,
@@ -210,7 +212,8 @@ def apply_overrides(script: Script | None, reply: Reply) -> float | None:
 def _tool_call(spec: Any, index: int) -> ToolCall:
     if not isinstance(spec, dict):
         return ToolCall(id=f"call_scripted_{index}", name=str(spec), arguments="{}")
-    function = spec.get("function") if isinstance(spec.get("function"), dict) else spec
+    nested = spec.get("function")
+    function: dict[str, Any] = nested if isinstance(nested, dict) else spec
     arguments = function.get("arguments", {})
     if not isinstance(arguments, str):
         arguments = json.dumps(arguments)

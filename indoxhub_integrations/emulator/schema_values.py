@@ -4,7 +4,8 @@ Used for tool-call arguments (required properties only) and for ``json_schema`` 
 (every property). Strings take a ``name: value`` from the message, else the next quoted
 string, else the whole message; numbers take a ``name: 3`` from the message, else the next
 number in it; enums take their first value; booleans are ``true``; objects and arrays recurse.
-Junk schemas never raise: whatever cannot be understood becomes a string.
+Junk schemas never raise: whatever cannot be understood becomes a string. Pathological
+schemas (self-recursive, huge ``minItems``/``minLength``) are cut short by a size budget.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from collections import deque
 from typing import Any
 
 _MAX_DEPTH = 12
+_MAX_NODES = 2000
+"""Values built per call; past it, recursive or huge schemas get minimal values."""
+_MAX_ITEMS = 64
+_MAX_LENGTH = 10_000
 _QUOTED = re.compile(r"\"([^\"]+)\"|(?<!\w)'([^']+)'(?!\w)|“([^”]+)”")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _FORMATS: dict[str, str] = {
@@ -79,10 +84,14 @@ class _Builder:
         self.root = root
         self.source = source
         self.all_properties = all_properties
+        self.nodes = 0
 
     def build(self, schema: Any, name: str, depth: int) -> Any:
-        if not isinstance(schema, dict) or depth > _MAX_DEPTH:
-            return self.source.string(name) if depth <= _MAX_DEPTH else None
+        self.nodes += 1
+        if self.nodes > _MAX_NODES or depth > _MAX_DEPTH:
+            return None
+        if not isinstance(schema, dict):
+            return self.source.string(name)
         schema = self._resolve(schema, depth)
         if "const" in schema:
             return schema["const"]
@@ -125,7 +134,7 @@ class _Builder:
         properties = properties if isinstance(properties, dict) else {}
         required = schema.get("required")
         names = [r for r in required if isinstance(r, str)] if isinstance(required, list) else []
-        if self.all_properties:
+        if self.all_properties and self.nodes < _MAX_NODES // 2:
             names = list(dict.fromkeys([*properties, *names]))
         return {key: self.build(properties.get(key, {}), key, depth + 1) for key in names}
 
@@ -134,7 +143,7 @@ class _Builder:
         prefix = schema.get("prefixItems")
         low = _int(schema.get("minItems"), 1)
         high = _int(schema.get("maxItems"), None)
-        count = max(1, low)
+        count = min(max(1, low or 1), _MAX_ITEMS)
         if high is not None:
             count = max(0, min(count, high))
         values: list[Any] = []
@@ -182,7 +191,7 @@ class _Builder:
         value = _FORMATS.get(fmt) if isinstance(fmt, str) else None
         if value is None:
             value = self.source.string(name)
-        low = _int(schema.get("minLength"), 0) or 0
+        low = min(_int(schema.get("minLength"), 0) or 0, _MAX_LENGTH)
         high = _int(schema.get("maxLength"), None)
         if len(value) < low:
             value = value + "x" * (low - len(value))

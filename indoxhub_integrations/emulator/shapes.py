@@ -305,8 +305,13 @@ def _responses_events(meta: Meta, reply: Reply, image: ChatImage | None) -> list
     index = 0
     if _has_message(reply):
         item_id = f"msg_{meta.request_id}"
-        started = {"type": "message", "id": item_id, "status": "in_progress"}
-        started.update(role="assistant", content=[])
+        started: dict[str, Any] = {
+            "type": "message",
+            "id": item_id,
+            "status": "in_progress",
+            "role": "assistant",
+            "content": [],
+        }
         part = {"type": "output_text", "text": "", "annotations": []}
         position = {"output_index": 0, "content_index": 0, "item_id": item_id}
         events.append({"type": "response.output_item.added", "output_index": 0, "item": started})
@@ -316,8 +321,11 @@ def _responses_events(meta: Meta, reply: Reply, image: ChatImage | None) -> list
             for piece in pieces(reply.text, reply.chunks)
         )
         events.append(
-            {"type": "response.output_item.done", "output_index": 0,
-             "item": _message_item(meta, reply)}
+            {
+                "type": "response.output_item.done",
+                "output_index": 0,
+                "item": _message_item(meta, reply),
+            }
         )
         index = 1
     for call in reply.tool_calls:
@@ -325,8 +333,13 @@ def _responses_events(meta: Meta, reply: Reply, image: ChatImage | None) -> list
         added = {**item, "arguments": "", "status": "in_progress"}
         events.append({"type": "response.output_item.added", "output_index": index, "item": added})
         events.append(
-            {"type": "response.function_call_arguments.delta", "output_index": index,
-             "item_id": item["id"], "call_id": call.id, "delta": call.arguments}
+            {
+                "type": "response.function_call_arguments.delta",
+                "output_index": index,
+                "item_id": item["id"],
+                "call_id": call.id,
+                "delta": call.arguments,
+            }
         )
         events.append({"type": "response.output_item.done", "output_index": index, "item": item})
         index += 1
@@ -345,10 +358,18 @@ def _image_events(meta: Meta, image: ChatImage, index: int) -> list[dict[str, An
     return [
         {"type": "response.image_generation_call.in_progress", **common},
         {"type": "response.image_generation_call.generating", **common},
-        {"type": "response.image_generation_call.partial_image", **common,
-         "partial_image_index": 0, "partial_image_b64": image.b64},
-        {"type": "response.image_generation_call.completed", **common,
-         "image_generation_call": {"id": item_id, "url": image.url}, "data": image.b64},
+        {
+            "type": "response.image_generation_call.partial_image",
+            **common,
+            "partial_image_index": 0,
+            "partial_image_b64": image.b64,
+        },
+        {
+            "type": "response.image_generation_call.completed",
+            **common,
+            "image_generation_call": {"id": item_id, "url": image.url},
+            "data": image.b64,
+        },
     ]
 
 
@@ -375,8 +396,12 @@ def _openai_events(
         events.extend(chunk({"reasoning_content": p}) for p in pieces(reply.reasoning))
     events.extend(chunk({"content": p}) for p in pieces(reply.text, reply.chunks))
     for index, call in enumerate(reply.tool_calls):
-        opened = {"index": index, "id": call.id, "type": "function",
-                  "function": {"name": call.name, "arguments": ""}}
+        opened = {
+            "index": index,
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
+        }
         events.append(chunk({"tool_calls": [opened]}))
         arguments = {"index": index, "function": {"arguments": call.arguments}}
         events.append(chunk({"tool_calls": [arguments]}))

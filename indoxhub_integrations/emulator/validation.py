@@ -172,14 +172,18 @@ def _check_range(value: Any, name: str, problems: Problems, loc: Loc) -> None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return
     if value < low:
-        problems.add(loc, f"Input should be greater than or equal to {low}", "greater_than_equal",
-                     ge=low)
+        problems.add(
+            loc, f"Input should be greater than or equal to {low}", "greater_than_equal", ge=low
+        )
     elif value > high:
-        problems.add(loc, f"Input should be less than or equal to {high}", "less_than_equal",
-                     le=high)
+        problems.add(
+            loc, f"Input should be less than or equal to {high}", "less_than_equal", le=high
+        )
 
 
-def check_messages(messages: list[Any], problems: Problems, loc: Loc = ("body", "messages")) -> None:
+def check_messages(
+    messages: list[Any], problems: Problems, loc: Loc = ("body", "messages")
+) -> None:
     """Each message: an object with a known ``role`` and string, list or null ``content``."""
     if not messages:
         problems.add(loc, "List should have at least 1 item after validation, not 0", "too_short")
@@ -242,8 +246,11 @@ def check_params(params: dict[str, Any], problems: Problems, loc: Loc) -> None:
     if choice is not None:
         if isinstance(choice, str):
             if choice not in ("auto", "none", "required"):
-                problems.add((*loc, "tool_choice"), "Input should be 'auto', 'none' or "
-                             "'required'", "literal_error")
+                problems.add(
+                    (*loc, "tool_choice"),
+                    "Input should be 'auto', 'none' or 'required'",
+                    "literal_error",
+                )
         elif not isinstance(choice, dict):
             problems.wrong_type((*loc, "tool_choice"), "dict")
     stop = params.get("stop")
@@ -254,8 +261,11 @@ def check_params(params: dict[str, Any], problems: Problems, loc: Loc) -> None:
         if not isinstance(fmt, dict):
             problems.wrong_type((*loc, "response_format"), "dict")
         elif fmt.get("type") not in ("text", "json_object", "json_schema"):
-            problems.add((*loc, "response_format", "type"),
-                         "Input should be 'text', 'json_object' or 'json_schema'", "literal_error")
+            problems.add(
+                (*loc, "response_format", "type"),
+                "Input should be 'text', 'json_object' or 'json_schema'",
+                "literal_error",
+            )
     for name, kind in (
         ("emulator_chunks", "int"),
         ("emulator_event_delay", "float"),

@@ -11,6 +11,7 @@ import pytest
 
 from indoxhub_integrations.emulator import IndoxHubEmulator
 
+
 @pytest.fixture(scope="session")
 def emulator_session() -> Iterator[IndoxHubEmulator]:
     with IndoxHubEmulator() as emulator:

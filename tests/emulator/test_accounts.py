@@ -87,8 +87,9 @@ def test_usage_report_sums_the_log(
 ) -> None:
     client.post(CHAT, json=chat_body("a"))
     client.post(CHAT, json=chat_body("b", model="anthropic/claude-3-haiku-20240307"))
-    client.post("/api/v1/embeddings", json={"model": "openai/text-embedding-3-small",
-                                            "text": ["x y"]})
+    client.post(
+        "/api/v1/embeddings", json={"model": "openai/text-embedding-3-small", "text": ["x y"]}
+    )
     client.post(CHAT, json=chat_body(model="openai/nope"))  # 404: not counted
     client.post(CHAT, json=chat_body("c", byok_api_key=BYOK_OPENAI))
     report = client.get("/api/v1/user/usage").json()
@@ -120,8 +121,9 @@ def test_byok_request_is_free_marked_and_unlimited(
             assert response.status_code == 200
             assert response.headers["x-ratelimit-bypass"] == "BYOK API key used"
             assert response.json()["byok_api_key"] is True
-    assert client.post(CHAT, json=chat_body("x", byok_api_key=BYOK_OPENAI,
-                                            stream=True)).headers["x-ratelimit-bypass"]
+    assert client.post(CHAT, json=chat_body("x", byok_api_key=BYOK_OPENAI, stream=True)).headers[
+        "x-ratelimit-bypass"
+    ]
     emulator.set_response_style("legacy")
     legacy = client.post(CHAT, json=chat_body(byok_api_key=BYOK_OPENAI)).json()
     assert legacy["usage"]["cost"] == 0
@@ -139,8 +141,9 @@ def test_byok_provider_mismatch_400(client: httpx.Client, chat_body: Body) -> No
     assert response.status_code == 400
     assert response.json()["detail"].startswith("BYOK key does not belong to provider")
     assert BYOK_ANTHROPIC not in response.text
-    ok = client.post(CHAT, json=chat_body(model="anthropic/claude-3-haiku-20240307",
-                                          byok_api_key=BYOK_ANTHROPIC))
+    ok = client.post(
+        CHAT, json=chat_body(model="anthropic/claude-3-haiku-20240307", byok_api_key=BYOK_ANTHROPIC)
+    )
     assert ok.status_code == 200
 
 
@@ -166,8 +169,11 @@ def test_request_log_never_holds_secrets(
     client.post(CHAT, json=chat_body(additional_params={"byok_api_key": canary}))
     client.post(CHAT, json=chat_body(byok_api_key=[canary]))
     files = {"file": ("a.wav", b"RIFF....", "audio/wav")}
-    client.post("/api/v1/audio/stt/transcriptions", files=files,
-                data={"model": "openai/whisper-1", "byok_api_key": canary})
+    client.post(
+        "/api/v1/audio/stt/transcriptions",
+        files=files,
+        data={"model": "openai/whisper-1", "byok_api_key": canary},
+    )
     assert len(emulator.requests) == 6
     assert canary not in repr(emulator.requests)
     assert canary not in client.get("/_emulator/requests").text

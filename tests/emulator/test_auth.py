@@ -65,7 +65,8 @@ def test_require_token_exchange_refuses_the_raw_key() -> None:
             emulator.base_url + "/api/v1/auth/api-key", headers={"X-API-Key": emulator.api_key}
         ).json()["access_token"]
         accepted = httpx.post(
-            emulator.base_url + CHAT, json=BODY,
+            emulator.base_url + CHAT,
+            json=BODY,
             headers={"Authorization": f"Bearer {token}"},
         )
         assert accepted.status_code == 200

@@ -7,8 +7,12 @@ import httpx
 EXPECTED = {
     "openai": {"gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "dall-e-3", "tts-1", "whisper-1"},
     "anthropic": {"claude-3-5-sonnet-20241022", "claude-3-haiku-20240307"},
-    "google": {"gemini-1.5-pro", "gemini-2.0-flash", "text-embedding-004",
-               "imagen-3.0-generate-002"},
+    "google": {
+        "gemini-1.5-pro",
+        "gemini-2.0-flash",
+        "text-embedding-004",
+        "imagen-3.0-generate-002",
+    },
     "mistral": {"mistral-large-latest", "mistral-embed"},
     "deepseek": {"deepseek-chat", "deepseek-reasoner"},
     "xai": {"grok-2", "grok-2-image"},
@@ -30,10 +34,14 @@ def test_list_models(client: httpx.Client) -> None:
 
 def test_price_units_by_model_type(client: httpx.Client) -> None:
     get = client.get
-    assert get("/api/v1/models/openai/dall-e-3").json()["pricing"] == {"image": 0.04,
-                                                                      "unit": "image"}
+    assert get("/api/v1/models/openai/dall-e-3").json()["pricing"] == {
+        "image": 0.04,
+        "unit": "image",
+    }
     assert get("/api/v1/models/openai/tts-1").json()["pricing"] == {
-        "characters": 0.015, "unit": "1K characters"}
+        "characters": 0.015,
+        "unit": "1K characters",
+    }
     assert get("/api/v1/models/openai/whisper-1").json()["pricing"]["unit"] == "request"
     assert get("/api/v1/models/deepseek/deepseek-reasoner").json()["reasoning"] is True
 

@@ -25,8 +25,9 @@ def _cosine(a: list[float], b: list[float]) -> float:
 
 
 def _embed(client: httpx.Client, texts: list[str], **extra: object) -> list[list[float]]:
-    body = client.post(EMBED, json={"model": "openai/text-embedding-3-small", "text": texts,
-                                    **extra}).json()
+    body = client.post(
+        EMBED, json={"model": "openai/text-embedding-3-small", "text": texts, **extra}
+    ).json()
     return [item["embedding"] for item in sorted(body["data"], key=lambda i: i["index"])]
 
 
@@ -38,11 +39,14 @@ def test_embeddings_are_deterministic_unit_vectors(client: httpx.Client) -> None
 
 
 def test_similar_texts_score_higher(client: httpx.Client) -> None:
-    base, near, far = _embed(client, [
-        "the quick brown fox jumps over the lazy dog",
-        "a quick brown fox jumped over a lazy dog",
-        "quarterly revenue grew in european markets",
-    ])
+    base, near, far = _embed(
+        client,
+        [
+            "the quick brown fox jumps over the lazy dog",
+            "a quick brown fox jumped over a lazy dog",
+            "quarterly revenue grew in european markets",
+        ],
+    )
     assert _cosine(base, near) > 0.5
     assert _cosine(base, near) > _cosine(base, far)
 
@@ -52,32 +56,47 @@ def test_embedding_dimensions_and_styles(emulator: IndoxHubEmulator, client: htt
     assert len(_embed(client, ["x"], additional_params={"dimensions": 8})[0]) == 8
     single = client.post(EMBED, json={"model": "openai/text-embedding-3-small", "text": "solo"})
     assert len(single.json()["data"]) == 1
-    reversed_body = client.post(EMBED, json={
-        "model": "mistral/mistral-embed", "text": ["a", "b", "c"],
-        "additional_params": {"emulator_reverse_order": True}}).json()
+    reversed_body = client.post(
+        EMBED,
+        json={
+            "model": "mistral/mistral-embed",
+            "text": ["a", "b", "c"],
+            "additional_params": {"emulator_reverse_order": True},
+        },
+    ).json()
     assert [i["index"] for i in reversed_body["data"]] == [2, 1, 0]
     emulator.set_response_style("legacy")
-    legacy = client.post(EMBED, json={"model": "google/text-embedding-004",
-                                      "text": ["a b", "c"]}).json()
+    legacy = client.post(
+        EMBED, json={"model": "google/text-embedding-004", "text": ["a b", "c"]}
+    ).json()
     assert legacy["dimensions"] == 64
     assert isinstance(legacy["data"][0], list) and len(legacy["data"]) == 2
     assert legacy["usage"]["tokens_prompt"] == 3
     assert legacy["usage"]["cost"] == 3 / 1000 * 0.00001
     emulator.set_response_style("openai")
-    openai = client.post(EMBED, json={"model": "openai/text-embedding-3-small",
-                                      "text": ["a"]}).json()
+    openai = client.post(
+        EMBED, json={"model": "openai/text-embedding-3-small", "text": ["a"]}
+    ).json()
     assert openai["data"][0]["object"] == "embedding"
     assert openai["usage"]["prompt_tokens"] == 1
 
 
 def test_embedding_errors(client: httpx.Client) -> None:
     assert client.post(EMBED, json={"model": "openai/gpt-4o", "text": ["x"]}).status_code == 400
-    assert client.post(EMBED, json={"model": "openai/text-embedding-3-small",
-                                    "text": []}).status_code == 422
-    assert client.post(EMBED, json={"model": "openai/text-embedding-3-small",
-                                    "text": [1]}).status_code == 422
-    assert client.post(EMBED, json={"model": "openai/text-embedding-3-small", "text": ["x"],
-                                    "dimensions": 0}).status_code == 422
+    assert (
+        client.post(EMBED, json={"model": "openai/text-embedding-3-small", "text": []}).status_code
+        == 422
+    )
+    assert (
+        client.post(EMBED, json={"model": "openai/text-embedding-3-small", "text": [1]}).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            EMBED, json={"model": "openai/text-embedding-3-small", "text": ["x"], "dimensions": 0}
+        ).status_code
+        == 422
+    )
 
 
 def _check_png(data: bytes) -> tuple[int, int]:
@@ -90,8 +109,10 @@ def _check_png(data: bytes) -> tuple[int, int]:
 
 
 def test_images_as_urls_and_base64(emulator: IndoxHubEmulator, client: httpx.Client) -> None:
-    body = client.post(IMAGES, json={"model": "openai/dall-e-3", "prompt": "a red barn",
-                                     "n": 2, "size": "1792x1024"}).json()
+    body = client.post(
+        IMAGES,
+        json={"model": "openai/dall-e-3", "prompt": "a red barn", "n": 2, "size": "1792x1024"},
+    ).json()
     assert len(body["data"]) == 2
     urls = [item["url"] for item in body["data"]]
     assert all(url.startswith(emulator.base_url + "/_emulator/files/") for url in urls)
@@ -101,8 +122,10 @@ def test_images_as_urls_and_base64(emulator: IndoxHubEmulator, client: httpx.Cli
     assert body["data"][0]["revised_prompt"] == "a red barn"
     assert body["usage"]["cost_breakdown"]["total_cost"] == 2 * 0.04
     assert emulator.requests[-1].cost == 2 * 0.04
-    b64 = client.post(IMAGES, json={"model": "openai/dall-e-3", "prompt": "a red barn",
-                                    "response_format": "b64_json"}).json()
+    b64 = client.post(
+        IMAGES,
+        json={"model": "openai/dall-e-3", "prompt": "a red barn", "response_format": "b64_json"},
+    ).json()
     assert _check_png(base64.b64decode(b64["data"][0]["b64_json"])) == (16, 16)
 
 
@@ -116,12 +139,17 @@ def test_image_provider_quirks(client: httpx.Client) -> None:
     xai = {"model": "xai/grok-2-image", "prompt": "sky"}
     assert client.post(IMAGES, json=xai).status_code == 200
     assert client.post(IMAGES, json={**xai, "size": "1024x1024"}).status_code == 422
-    assert client.post(IMAGES, json={"model": "openai/dall-e-3", "prompt": "x",
-                                     "size": "big"}).status_code == 422
+    assert (
+        client.post(
+            IMAGES, json={"model": "openai/dall-e-3", "prompt": "x", "size": "big"}
+        ).status_code
+        == 422
+    )
 
 
-@pytest.mark.parametrize(("style", "key"), [("responses", "b64_json"), ("legacy", "audio"),
-                                            ("openai", "audio_base64")])
+@pytest.mark.parametrize(
+    ("style", "key"), [("responses", "b64_json"), ("legacy", "audio"), ("openai", "audio_base64")]
+)
 def test_tts_wav_and_stt_round_trip(
     emulator: IndoxHubEmulator, client: httpx.Client, style: str, key: str
 ) -> None:
@@ -143,8 +171,14 @@ def test_tts_wav_and_stt_round_trip(
 
 
 def test_tts_url_and_errors(client: httpx.Client) -> None:
-    body = client.post(TTS, json={"model": "openai/tts-1", "input": "hi",
-                                  "additional_params": {"emulator_audio_url": True}}).json()
+    body = client.post(
+        TTS,
+        json={
+            "model": "openai/tts-1",
+            "input": "hi",
+            "additional_params": {"emulator_audio_url": True},
+        },
+    ).json()
     assert client.get(body["data"]["url"]).content[:4] == b"RIFF"
     assert client.post(TTS, json={"model": "openai/tts-1", "input": ""}).status_code == 422
     assert client.post(TTS, json={"model": "openai/whisper-1", "input": "x"}).status_code == 400
@@ -157,8 +191,9 @@ def test_stt_other_audio_translation_and_errors(
     answer = client.post(STT, files=files, data={"model": "openai/whisper-1"}).json()
     assert answer["data"]["text"] == "Audio of 123 bytes."
     assert answer["usage"]["cost"] == 0.006
-    translated = client.post("/api/v1/audio/stt/translations", files=files,
-                             data={"model": "openai/whisper-1"})
+    translated = client.post(
+        "/api/v1/audio/stt/translations", files=files, data={"model": "openai/whisper-1"}
+    )
     assert translated.json()["object"] == "translation"
     assert emulator.requests[-1].endpoint == "translation"
     assert emulator.requests[-1].json["file"]["size"] == 123
@@ -167,9 +202,11 @@ def test_stt_other_audio_translation_and_errors(
     assert missing.json()["detail"][0]["loc"] == ["body", "file"]
     as_text = client.post(STT, data={"model": "openai/whisper-1", "file": "not a file"})
     assert as_text.status_code == 422
-    bad_temperature = client.post(STT, files=files, data={"model": "openai/whisper-1",
-                                                          "temperature": "hot"})
+    bad_temperature = client.post(
+        STT, files=files, data={"model": "openai/whisper-1", "temperature": "hot"}
+    )
     assert bad_temperature.status_code == 422
-    broken = client.post(STT, content=b"--x\r\nnope",
-                         headers={"content-type": "multipart/form-data; boundary=x"})
+    broken = client.post(
+        STT, content=b"--x\r\nnope", headers={"content-type": "multipart/form-data; boundary=x"}
+    )
     assert 400 <= broken.status_code < 500

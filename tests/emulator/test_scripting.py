@@ -20,8 +20,13 @@ Sse = Callable[[str], list[Any]]
 def test_fixed_status_json_and_headers(
     emulator: IndoxHubEmulator, client: httpx.Client, chat_body: Body
 ) -> None:
-    emulator.enqueue("/chat/completions", status=503, json={"detail": "Model busy"},
-                     headers={"X-Extra": "yes"}, times=2)
+    emulator.enqueue(
+        "/chat/completions",
+        status=503,
+        json={"detail": "Model busy"},
+        headers={"X-Extra": "yes"},
+        times=2,
+    )
     for _ in range(2):
         response = client.post(CHAT, json=chat_body())
         assert response.status_code == 503
@@ -58,17 +63,30 @@ def test_content_tool_calls_and_usage_overrides(
     emulator: IndoxHubEmulator, client: httpx.Client, chat_body: Body
 ) -> None:
     emulator.set_response_style("legacy")
-    emulator.enqueue(content="Scripted!", usage={"input_tokens": 100, "output_tokens": 50})
-    body = client.post(CHAT, json=chat_body()).json()
+    emulator.enqueue(
+        content="Scripted!",
+        usage={"input_tokens": 100, "output_tokens": 50},
+        headers={"X-Scripted": "1"},
+    )
+    response = client.post(CHAT, json=chat_body())
+    assert response.headers["x-scripted"] == "1"
+    body = response.json()
     assert body["data"] == "Scripted!"
     assert body["usage"]["tokens_prompt"] == 100
     assert body["usage"]["cost"] == 100 / 1000 * 0.00015 + 50 / 1000 * 0.0006
-    emulator.enqueue(tool_calls=[{"name": "search", "arguments": {"q": "x"}, "id": "call_9"}],
-                     usage={"cost": 0.5})
+    emulator.enqueue(
+        tool_calls=[{"name": "search", "arguments": {"q": "x"}, "id": "call_9"}],
+        usage={"cost": 0.5},
+    )
     body = client.post(CHAT, json=chat_body()).json()
     assert body["finish_reason"] == "tool_calls"
-    assert body["tool_calls"] == [{"id": "call_9", "type": "function",
-                                   "function": {"name": "search", "arguments": '{"q": "x"}'}}]
+    assert body["tool_calls"] == [
+        {
+            "id": "call_9",
+            "type": "function",
+            "function": {"name": "search", "arguments": '{"q": "x"}'},
+        }
+    ]
     assert body["usage"]["cost"] == 0.5
     assert emulator.requests[-1].cost == 0.5
 
@@ -168,7 +186,10 @@ def test_reset_restores_everything(
     client.post(CHAT, json=chat_body())
     emulator.reset()
     assert (emulator.credits, emulator.tier, emulator.response_style) == (
-        100.0, "unlimited", "responses")
+        100.0,
+        "unlimited",
+        "responses",
+    )
     assert emulator.requests == []
     assert emulator.usage()["total_requests"] == 0
     assert client.post(CHAT, json=chat_body()).status_code == 200
@@ -185,9 +206,15 @@ def test_http_control_routes(
     assert control.post("/_emulator/style", json={"style": "openai"}).status_code == 200
     assert control.post("/_emulator/style", json={"style": "xml"}).status_code == 422
     assert control.post("/_emulator/tier", json={}).status_code == 422
-    queued = control.post("/_emulator/enqueue", json={"path": "/chat/completions",
-                                                      "status": 429, "json": {"detail": "slow"},
-                                                      "headers": {"Retry-After": "3"}})
+    queued = control.post(
+        "/_emulator/enqueue",
+        json={
+            "path": "/chat/completions",
+            "status": 429,
+            "json": {"detail": "slow"},
+            "headers": {"Retry-After": "3"},
+        },
+    )
     assert queued.json()["queued"] is True
     limited = client.post(CHAT, json=chat_body())
     assert (limited.status_code, limited.headers["retry-after"]) == (429, "3")

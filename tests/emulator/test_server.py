@@ -59,8 +59,19 @@ def test_invalid_options_are_refused() -> None:
 def test_cli_serves_in_the_foreground_and_prints_url_and_key() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "indoxhub_integrations.emulator", "--port", "0", "--credits", "7",
-         "--tier", "free", "--style", "legacy"],
+        [
+            sys.executable,
+            "-m",
+            "indoxhub_integrations.emulator",
+            "--port",
+            "0",
+            "--credits",
+            "7",
+            "--tier",
+            "free",
+            "--style",
+            "legacy",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -23,11 +23,17 @@ def test_responses_stream_sequence(client: httpx.Client, chat_body: Body, sse: S
     events = sse(response.text)
     assert events[-1] == "[DONE]"
     types = [e["type"] for e in events[:-1]]
-    assert types[:3] == ["response.created", "response.output_item.added",
-                         "response.content_part.added"]
+    assert types[:3] == [
+        "response.created",
+        "response.output_item.added",
+        "response.content_part.added",
+    ]
     assert types[-2:] == ["response.output_item.done", "response.done"]
-    deltas = [e["delta"] for e in events if isinstance(e, dict) and
-              e.get("type") == "response.content_part.delta"]
+    deltas = [
+        e["delta"]
+        for e in events
+        if isinstance(e, dict) and e.get("type") == "response.content_part.delta"
+    ]
     text = 'Echo from openai/gpt-4o-mini: you said "Hi there".'
     assert "".join(deltas) == text
     assert deltas[:2] == ["Echo", " from"]
@@ -42,20 +48,37 @@ def test_responses_stream_sequence(client: httpx.Client, chat_body: Body, sse: S
 def test_responses_stream_reasoning_and_tool_calls(
     client: httpx.Client, chat_body: Body, sse: Sse
 ) -> None:
-    events = sse(client.post(CHAT, json=chat_body("x", model="deepseek/deepseek-reasoner",
-                                                  stream=True)).text)
+    events = sse(
+        client.post(CHAT, json=chat_body("x", model="deepseek/deepseek-reasoner", stream=True)).text
+    )
     types = [e["type"] for e in events[:-1]]
     assert types[1] == "response.reasoning.started"
     assert "response.reasoning.delta" in types
     assert types.index("response.reasoning.delta") < types.index("response.output_item.added")
-    tool = {"type": "function", "function": {"name": "lookup", "parameters": {
-        "type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}}
-    events = sse(client.post(CHAT, json=chat_body("find cats", stream=True,
-                                                  additional_params={"tools": [tool]})).text)
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "lookup",
+            "parameters": {
+                "type": "object",
+                "properties": {"q": {"type": "string"}},
+                "required": ["q"],
+            },
+        },
+    }
+    events = sse(
+        client.post(
+            CHAT, json=chat_body("find cats", stream=True, additional_params={"tools": [tool]})
+        ).text
+    )
     types = [e["type"] for e in events[:-1]]
-    assert types == ["response.created", "response.output_item.added",
-                     "response.function_call_arguments.delta", "response.output_item.done",
-                     "response.done"]
+    assert types == [
+        "response.created",
+        "response.output_item.added",
+        "response.function_call_arguments.delta",
+        "response.output_item.done",
+        "response.done",
+    ]
     assert events[1]["item"]["type"] == "function_call"
     assert json.loads(events[2]["delta"]) == {"q": "find cats"}
 
@@ -79,18 +102,34 @@ def test_openai_stream_tool_call_deltas(
     emulator: IndoxHubEmulator, client: httpx.Client, chat_body: Body, sse: Sse
 ) -> None:
     emulator.set_response_style("openai")
-    tool = {"type": "function", "function": {"name": "add", "parameters": {
-        "type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}}}
-    events = sse(client.post(CHAT, json=chat_body("add 4", stream=True,
-                                                  additional_params={"tools": [tool]})).text)
-    calls = [c["choices"][0]["delta"]["tool_calls"][0] for c in events[:-1]
-             if c["choices"] and "tool_calls" in c["choices"][0]["delta"]]
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "add",
+            "parameters": {
+                "type": "object",
+                "properties": {"a": {"type": "integer"}},
+                "required": ["a"],
+            },
+        },
+    }
+    events = sse(
+        client.post(
+            CHAT, json=chat_body("add 4", stream=True, additional_params={"tools": [tool]})
+        ).text
+    )
+    calls = [
+        c["choices"][0]["delta"]["tool_calls"][0]
+        for c in events[:-1]
+        if c["choices"] and "tool_calls" in c["choices"][0]["delta"]
+    ]
     assert calls[0]["function"]["name"] == "add"
     assert "".join(c["function"]["arguments"] for c in calls) == '{"a": 4}'
 
 
-def test_legacy_stream(emulator: IndoxHubEmulator, client: httpx.Client, chat_body: Body,
-                       sse: Sse) -> None:
+def test_legacy_stream(
+    emulator: IndoxHubEmulator, client: httpx.Client, chat_body: Body, sse: Sse
+) -> None:
     emulator.set_response_style("legacy")
     events = sse(client.post(CHAT, json=chat_body("Hello", stream=True)).text)
     assert events[-1] == "[DONE]"
@@ -130,9 +169,12 @@ def test_completion_stream(emulator: IndoxHubEmulator, client: httpx.Client, sse
 @pytest.mark.asyncio
 async def test_stop_stream_ends_an_open_stream(emulator: IndoxHubEmulator) -> None:
     headers = {"Authorization": f"Bearer {emulator.api_key}"}
-    request = {"model": "openai/gpt-4o-mini", "stream": True,
-               "messages": [{"role": "user", "content": "a long answer please"}],
-               "additional_params": {"emulator_event_delay": 0.05, "emulator_chunks": 50}}
+    request = {
+        "model": "openai/gpt-4o-mini",
+        "stream": True,
+        "messages": [{"role": "user", "content": "a long answer please"}],
+        "additional_params": {"emulator_event_delay": 0.05, "emulator_chunks": 50},
+    }
     async with httpx.AsyncClient(base_url=emulator.base_url, headers=headers) as client:
         async with client.stream("POST", CHAT, json=request) as response:
             stream_id = response.headers["x-request-id"]
@@ -153,11 +195,18 @@ async def test_stop_stream_ends_an_open_stream(emulator: IndoxHubEmulator) -> No
 async def test_concurrent_async_requests(emulator: IndoxHubEmulator) -> None:
     headers = {"Authorization": f"Bearer {emulator.api_key}"}
     async with httpx.AsyncClient(base_url=emulator.base_url, headers=headers) as client:
-        responses = await asyncio.gather(*(
-            client.post(CHAT, json={"model": "openai/gpt-4o-mini",
-                                    "messages": [{"role": "user", "content": f"n{i}"}]})
-            for i in range(20)
-        ))
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    CHAT,
+                    json={
+                        "model": "openai/gpt-4o-mini",
+                        "messages": [{"role": "user", "content": f"n{i}"}],
+                    },
+                )
+                for i in range(20)
+            )
+        )
     assert [r.status_code for r in responses] == [200] * 20
     texts = {r.json()["output"][0]["content"][0]["text"] for r in responses}
     assert len(texts) == 20
