@@ -247,6 +247,26 @@ class SamplingFields(ExtraParamsFields):
             name: value for name in SAMPLING_FIELDS if (value := getattr(self, name)) is not None
         }
 
+    def ls_params(
+        self, model_type: str, stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """LangSmith's ``ls_*`` parameters (``ls_provider="indoxhub"``) for one call."""
+        model = kwargs.get("model")
+        params: dict[str, Any] = {
+            "ls_provider": "indoxhub",
+            "ls_model_name": model if isinstance(model, str) else getattr(self, "model", None),
+            "ls_model_type": model_type,
+        }
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        if ls_stop := stop or kwargs.get("stop") or self.stop:
+            params["ls_stop"] = ls_stop
+        return params
+
     def call_params(
         self, default_model: str, stop: list[str] | None, kwargs: Mapping[str, Any]
     ) -> tuple[str, dict[str, Any], Any]:

@@ -96,21 +96,7 @@ class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
         return super()._get_llm_string(stop=stop, **sanitize_params(kwargs, byok=False))
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        model = kwargs.get("model")
-        params = LangSmithParams(
-            ls_provider="indoxhub",
-            ls_model_name=model if isinstance(model, str) else self.model,
-            ls_model_type="chat",
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if temperature is not None:
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
-        if isinstance(max_tokens, int):
-            params["ls_max_tokens"] = max_tokens
-        if ls_stop := stop or kwargs.get("stop") or self.stop:
-            params["ls_stop"] = ls_stop
-        return params
+        return LangSmithParams(**self.ls_params("chat", stop, kwargs))  # type: ignore[typeddict-item]
 
     # ------------------------------------------------------------------ requests
     def _request(

@@ -89,21 +89,7 @@ class IndoxHubLLM(IndoxHubFields, SamplingFields, BaseLLM):
         return {"model": self.model, **self.sampling_params(), **self.model_kwargs}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        model = kwargs.get("model")
-        params = LangSmithParams(
-            ls_provider="indoxhub",
-            ls_model_name=model if isinstance(model, str) else self.model,
-            ls_model_type="llm",
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if temperature is not None:
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
-        if isinstance(max_tokens, int):
-            params["ls_max_tokens"] = max_tokens
-        if ls_stop := stop or self.stop:
-            params["ls_stop"] = ls_stop
-        return params
+        return LangSmithParams(**self.ls_params("llm", stop, kwargs))  # type: ignore[typeddict-item]
 
     # BaseLLM.stream copies call kwargs into the traced invocation params: a per-call key
     # is wrapped in SecretStr first, so callbacks and tracers only ever see it masked.
