@@ -10,7 +10,7 @@ stored on the model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from llama_index.core.base.llms.types import (
@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from ..core.byok import split_model
 from ..core.content import merge_params, parse_arguments, tool_choice_to_wire
-from ..core.wire import ChatResult
+from ..core.wire import ChatResult, StreamEvent
 from ._fields import BYOK_KWARG, IndoxHubConnection, protect_kwargs
 from ._protected import IndoxHubStructuredLLM, ProtectedToolCalls, public
 from .instrumentation import dispatch_usage
@@ -60,6 +60,26 @@ DEFAULT_NUM_OUTPUT = 1024
 """Tokens reserved for the answer when neither ``num_output`` nor ``max_tokens`` is set."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def relay(events: Iterator[StreamEvent], stream: Any) -> Iterator[Any]:
+    """Turn core stream events into LlamaIndex chunks; report usage once, at ``done``."""
+    for event in events:
+        chunk = stream.feed(event)
+        if event.type == "done" and stream.result is not None:
+            dispatch_usage(stream.result)
+        if chunk is not None:
+            yield chunk
+
+
+async def arelay(events: AsyncIterator[StreamEvent], stream: Any) -> AsyncIterator[Any]:
+    """Async :func:`relay`."""
+    async for event in events:
+        chunk = stream.feed(event)
+        if event.type == "done" and stream.result is not None:
+            dispatch_usage(stream.result)
+        if chunk is not None:
+            yield chunk
 
 
 def _traced(callback: Callable[[], Callable[[_F], _F]], name: str) -> Callable[[_F], _F]:
@@ -179,16 +199,7 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         events = self.clients.sync.stream_chat(**self._chat_request(messages, kwargs))
 
-        def gen() -> ChatResponseGen:
-            stream = ChatStream()
-            for event in events:
-                chunk = stream.feed(event)
-                if event.type == "done" and stream.result is not None:
-                    dispatch_usage(stream.result)
-                if chunk is not None:
-                    yield chunk
-
-        return gen()
+        return relay(events, ChatStream())  # type: ignore[return-value]
 
     @public
     async def astream_chat(
@@ -204,16 +215,7 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
         request = self._chat_request(messages, kwargs)
         events = await self.clients.async_.stream_chat(**request)
 
-        async def gen() -> ChatResponseAsyncGen:
-            stream = ChatStream()
-            async for event in events:
-                chunk = stream.feed(event)
-                if event.type == "done" and stream.result is not None:
-                    dispatch_usage(stream.result)
-                if chunk is not None:
-                    yield chunk
-
-        return gen()
+        return arelay(events, ChatStream())  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ completions
     @public
@@ -258,16 +260,7 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
         options = self._options(kwargs)
         events = self.clients.sync.stream_complete(self._prompt(prompt, formatted), **options)
 
-        def gen() -> CompletionResponseGen:
-            stream = CompletionStream()
-            for event in events:
-                chunk = stream.feed(event)
-                if event.type == "done" and stream.result is not None:
-                    dispatch_usage(stream.result)
-                if chunk is not None:
-                    yield chunk
-
-        return gen()
+        return relay(events, CompletionStream())  # type: ignore[return-value]
 
     @public
     async def astream_complete(
@@ -284,16 +277,7 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
         client = self.clients.async_
         events = await client.stream_complete(self._prompt(prompt, formatted), **options)
 
-        async def gen() -> CompletionResponseAsyncGen:
-            stream = CompletionStream()
-            async for event in events:
-                chunk = stream.feed(event)
-                if event.type == "done" and stream.result is not None:
-                    dispatch_usage(stream.result)
-                if chunk is not None:
-                    yield chunk
-
-        return gen()
+        return arelay(events, CompletionStream())  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ tool calling
     def _prepare_chat_with_tools(
