@@ -36,9 +36,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 
 from bench import shapes
 
-STREAM_VARIANTS = {"c": (20, 0), "n200": (200, 0), "n2000": (2000, 0),
-                   "big1": (1024, 1024), "big10": (10240, 1024)}  # fmt: skip
-"""variant -> (chunks, characters per chunk; 0 for one token)."""
+STREAM_VARIANTS = shapes.STREAM_VARIANTS
 
 
 def _response(body: bytes, content_type: bytes = b"application/json") -> bytes:
@@ -183,13 +181,14 @@ async def serve(
         sys.stdout.buffer.write(line)
         sys.stdout.flush()
     stop = asyncio.Event()
-    if spin:
-        asyncio.ensure_future(_spin(stop))
+    spinner = asyncio.ensure_future(_spin(stop)) if spin else None
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with server:
         await stop.wait()
+    if spinner is not None:
+        await spinner
 
 
 class Server:
@@ -244,7 +243,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="delay every embeddings answer (models a real server)")  # fmt: skip
     parser.add_argument("--spin", action="store_true",
-                        help="busy-poll instead of sleeping when idle (needs a free core)")  # fmt: skip
+                        help="busy-poll when idle (needs a free core)")  # fmt: skip
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v]
     asyncio.run(serve(args.port, variants, args.latency_ms / 1000.0, None, args.spin))

@@ -25,6 +25,9 @@ EMBED_BATCH = 100
 """Texts per embedding request, for every contender."""
 EMBED_CONCURRENCY = 4
 """Requests in flight at once on every async embedding path."""
+STREAM_VARIANTS = {"c": (20, 0), "n200": (200, 0), "n2000": (2000, 0),
+                   "big1": (1024, 1024), "big10": (10240, 1024)}  # fmt: skip
+"""Server variant -> (chunks, characters per chunk; 0 for one short token per chunk)."""
 
 ANSWER = ("The quick brown fox jumps over the lazy dog. " * 20).strip()
 """The invoke answer (~900 characters, about 200 tokens)."""
@@ -159,6 +162,11 @@ def stream_deltas(chunks: int, delta_size: int = 0) -> list[str]:
     return [STREAM_TOKENS[i % len(STREAM_TOKENS)] for i in range(chunks)]
 
 
+def answer_bytes(variant: str) -> int:
+    """The length of the streamed answer of a server variant."""
+    return len("".join(stream_deltas(*STREAM_VARIANTS[variant])))
+
+
 def stream_events(chunks: int, delta_size: int = 0) -> tuple[list[bytes], list[bytes]]:
     """(indoxhub Responses-style SSE events, OpenAI chunk SSE events), each ``data: ...``.
 
@@ -205,9 +213,12 @@ def stream_events(chunks: int, delta_size: int = 0) -> tuple[list[bytes], list[b
             "created": 1735689600,
             "model": OPENAI_MODEL,
             "choices": [],
-            "usage": {"prompt_tokens": 14, "completion_tokens": chunks,
-                      "total_tokens": 14 + chunks},
-        }  # fmt: skip
+            "usage": {
+                "prompt_tokens": 14,
+                "completion_tokens": chunks,
+                "total_tokens": 14 + chunks,
+            },
+        }
     )
 
     def sse(events: list[dict[str, Any] | bytes]) -> list[bytes]:
@@ -227,9 +238,10 @@ def embedding_answers(count: int) -> tuple[bytes, bytes]:
         {
             "object": "embedding",
             "index": i,
-            "embedding": [round(((i * 31 + j * 17) % 1000) / 1000.0 - 0.5, 6)
-                          for j in range(EMBED_DIM)],
-        }  # fmt: skip
+            "embedding": [
+                round(((i * 31 + j * 17) % 1000) / 1000.0 - 0.5, 6) for j in range(EMBED_DIM)
+            ],
+        }
         for i in range(count)
     ]
     tokens = 9 * count

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_error
 from .catalog import parse_model_catalog
@@ -70,10 +71,12 @@ class AsyncIndoxHubClient(BaseClient):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _exchange(self) -> None:
+    async def _exchange(self, seen: SecretStr | None = None) -> None:
         if self._async_token_lock is None:
             self._async_token_lock = asyncio.Lock()
         async with self._async_token_lock:
+            if self._token.token is not None and self._token.token is not seen:
+                return  # another task refreshed the token meanwhile: use that one
             call = self._exchange_call()
             try:
                 response = await self.http.request(
@@ -90,6 +93,7 @@ class AsyncIndoxHubClient(BaseClient):
         while True:
             if call.authenticated and self._should_exchange_first():
                 await self._exchange()
+            seen = self._token.token
             request = self.http.build_request(
                 call.method, call.path, json=call.json, data=call.form, files=call.files,
                 headers=self._auth_headers() if call.authenticated else self._static_headers,
@@ -105,7 +109,7 @@ class AsyncIndoxHubClient(BaseClient):
                 await response.aread()
                 if self._should_reauth(response.status_code, call, reauthed):
                     reauthed = True
-                    await self._exchange()
+                    await self._exchange(seen)
                     continue
                 try:
                     self._result(
@@ -139,24 +143,32 @@ class AsyncIndoxHubClient(BaseClient):
             assembler = self._assembler(call, response.headers)
             decoder = SSEDecoder()
             yielded = False
+            done: StreamEvent | None = None
             try:
                 try:
                     async for chunk in _with_end(response.aiter_bytes()):
                         for data in decoder.feed(chunk) if chunk is not None else decoder.flush():
                             for event in assembler.feed(data):
-                                if event.type == "done":
-                                    event = await self._finish_event(event, call, started)
                                 yielded = True
-                                yield event
+                                if event.type == "done":
+                                    done = event  # finished once the connection is released
+                                else:
+                                    yield event
+                    assembler.finish()
                 except httpx.HTTPError as exc:
                     delay = self._stream_retry_delay(call, attempt, exc, yielded)
                     await asyncio.sleep(delay)
                     attempt += 1
                     continue
-                assembler.finish()
-                return
+                except IndoxHubError as exc:
+                    raise self._stream_failure(call, response.headers, exc) from None
             finally:
                 await response.aclose()
+            # The connection is back in the pool before a cost estimate may fetch the catalog:
+            # with every pooled connection held by a stream, that fetch would otherwise wait.
+            if done is not None:
+                yield await self._finish_event(done, call, started)
+            return
 
     async def _finish_event(self, event: StreamEvent, call: Call, started: float) -> StreamEvent:
         if self._needs_estimate(event.usage, call.byok):

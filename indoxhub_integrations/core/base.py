@@ -445,7 +445,22 @@ class BaseClient:
                 status_code=status,
                 request_id=headers.get("x-request-id"),
             )
-        return call.parser(body, headers, call, elapsed_ms)
+        try:
+            return call.parser(body, headers, call, elapsed_ms)
+        except IndoxHubError as error:  # a body of the wrong shape: say which answer it was
+            error.status_code = error.status_code or status
+            error.request_id = error.request_id or headers.get("x-request-id")
+            raise
+
+    def _stream_failure(
+        self, call: Call, headers: Mapping[str, str], error: IndoxHubError
+    ) -> IndoxHubError:
+        """An error raised inside a stream (an error event, a cut or malformed stream), with
+        known secrets masked (the server may echo a key) and the stream's request id."""
+        error.message = redact(error.message, self._secrets(call))
+        error.args = (error.message,)
+        error.request_id = error.request_id or headers.get("x-request-id")
+        return error
 
     def _retry_delay(self, attempt: int, error: IndoxHubError) -> float | None:
         """Seconds to wait before retry number ``attempt + 1``, or ``None`` to raise now."""
@@ -496,7 +511,11 @@ class BaseClient:
 
     def _complete_event(self, event: StreamEvent, started: float) -> StreamEvent:
         """Finish a stream's ``done`` event: cost estimate and client-measured duration."""
-        if event.usage is not None and event.meta is not None:
+        if (
+            event.usage is not None
+            and event.meta is not None
+            and self._needs_estimate(event.usage, event.meta.byok)
+        ):  # never over a reported cost, nor a BYOK request's 0
             event.usage = self._estimate(event.usage, event.meta.model)
         if event.meta is not None and event.meta.duration_ms is None:
             elapsed = (time.perf_counter() - started) * 1000.0

@@ -74,8 +74,10 @@ class IndoxHubClient(BaseClient):
         self.close()
 
     # ------------------------------------------------------------------ transport
-    def _exchange(self) -> None:
+    def _exchange(self, seen: SecretStr | None = None) -> None:
         with self._token.lock:
+            if self._token.token is not None and self._token.token is not seen:
+                return  # another thread refreshed the token meanwhile: use that one
             call = self._exchange_call()
             try:
                 response = self.http.request(
@@ -93,6 +95,7 @@ class IndoxHubClient(BaseClient):
         while True:
             if call.authenticated and self._should_exchange_first():
                 self._exchange()
+            seen = self._token.token
             request = self.http.build_request(
                 call.method, call.path, json=call.json, data=call.form, files=call.files,
                 headers=self._auth_headers() if call.authenticated else self._static_headers,
@@ -109,7 +112,7 @@ class IndoxHubClient(BaseClient):
                 if self._should_reauth(response.status_code, call, reauthed):
                     reauthed = True
                     logger.debug("401 on %s: exchanging the API key for a token", call.path)
-                    self._exchange()
+                    self._exchange(seen)
                     continue
                 try:
                     self._result(
@@ -143,24 +146,32 @@ class IndoxHubClient(BaseClient):
             assembler = self._assembler(call, response.headers)
             decoder = SSEDecoder()
             yielded = False
+            done: StreamEvent | None = None
             try:
                 try:
                     for chunk in itertools.chain(response.iter_bytes(), (None,)):
                         for data in decoder.feed(chunk) if chunk is not None else decoder.flush():
                             for event in assembler.feed(data):
-                                if event.type == "done":
-                                    event = self._finish_event(event, call, started)
                                 yielded = True
-                                yield event
+                                if event.type == "done":
+                                    done = event  # finished once the connection is released
+                                else:
+                                    yield event
+                    assembler.finish()
                 except httpx.HTTPError as exc:
                     delay = self._stream_retry_delay(call, attempt, exc, yielded)
                     time.sleep(delay)
                     attempt += 1
                     continue
-                assembler.finish()
-                return
+                except IndoxHubError as exc:
+                    raise self._stream_failure(call, response.headers, exc) from None
             finally:
                 response.close()
+            # The connection is back in the pool before a cost estimate may fetch the catalog:
+            # with every pooled connection held by a stream, that fetch would otherwise wait.
+            if done is not None:
+                yield self._finish_event(done, call, started)
+            return
 
     def _finish_event(self, event: StreamEvent, call: Call, started: float) -> StreamEvent:
         if self._needs_estimate(event.usage, call.byok):

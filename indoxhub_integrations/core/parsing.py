@@ -453,6 +453,10 @@ def parse_chat(
     if not isinstance(body, Mapping):
         raise _shape_error(body, endpoint)
     if body.get("object") == "response" or isinstance(body.get("output"), list):
+        if not isinstance(body.get("output", []), list) or not (
+            "output" in body or "output_text" in body
+        ):  # a Responses-style answer without its output list is not an (empty) answer
+            raise _shape_error(body, endpoint)
         fields = _chat_from_output(body)
     elif isinstance(body.get("choices"), list):
         fields = _chat_from_choices(body)

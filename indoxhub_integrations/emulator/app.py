@@ -29,6 +29,8 @@ Handler = Callable[[Call, Any], Awaitable[Answer]]
 TRANSPORT_KEY = "emulator.transport"
 """Scope key under which the emulator's HTTP protocol exposes the connection's transport."""
 STREAM_ERROR = {"error": "Status 500: provider exploded"}
+MALFORMED_EVENT = b'data: {"type": "response.content_part.delta", "delta": "trunc\n\n'
+"""The ``malformed_json`` fault in a stream: an event whose data is cut-off JSON."""
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -200,6 +202,8 @@ class Dispatcher:
                 events = events[:after]
             elif fault == "stream_error":
                 events = [*events[:after], sse(STREAM_ERROR)]
+            elif fault == "malformed_json":
+                events = [*events[:after], MALFORMED_EVENT]
             else:
                 events = [*events, DONE]
             stream = self._stream(call.record.request_id, events, answer.event_delay)

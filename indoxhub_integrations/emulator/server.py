@@ -251,7 +251,8 @@ class IndoxHubEmulator:
           (close the connection without answering), ``"cut_stream"`` (``after_events`` events,
           then the stream ends without ``response.done``/``[DONE]``; a truncated body when not
           streaming), ``"stream_error"`` (``after_events`` events, then an ``{"error": ...}``
-          event; a 500 when not streaming) or ``"malformed_json"`` (200 with truncated JSON).
+          event; a 500 when not streaming) or ``"malformed_json"`` (200 with truncated JSON; in a
+          stream, ``after_events`` events and then one whose JSON is cut off).
 
         Faults other than ``delay`` cost nothing and skip rate limits and credit checks.
         """
