@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_error
 from .catalog import parse_model_catalog
-from .client import LIMITS, Key
+from .client import LIMITS, Key, tls_context
 from .errors import IndoxHubError
 from .streaming import SSEDecoder
 from .wire import (
@@ -55,8 +55,9 @@ class AsyncIndoxHubClient(BaseClient):
         """The underlying ``httpx.AsyncClient``, created on first use."""
         if self._http is None:
             self._http = httpx.AsyncClient(
-                base_url=self.settings.base_url, timeout=self.settings.timeout, limits=LIMITS
-            )
+                base_url=self.settings.base_url, timeout=self.settings.timeout, limits=LIMITS,
+                verify=tls_context(),
+            )  # fmt: skip
         return self._http
 
     async def aclose(self) -> None:

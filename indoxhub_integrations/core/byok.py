@@ -88,7 +88,7 @@ def check_key_matches(model: str, key: str) -> None:
     proven = key_provider(key)
     if proven is not None and proven != provider:
         raise ByokProviderMismatchError(
-            f"The BYOK key looks like a {proven} key ({mask_secret(key)}), but the model "
+            f"The BYOK key looks like a key of {proven} ({mask_secret(key)}), but the model "
             f"{model!r} is served by {provider}. Pass the {provider} key for this model, use a "
             f"{proven}/... model, or set byok_api_keys={{'{provider}': ...}} to pick a key per "
             "provider."

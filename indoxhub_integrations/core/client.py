@@ -6,7 +6,9 @@ only send requests, sleep between retries and read streams.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -35,6 +37,14 @@ Key = str | SecretStr | None
 LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100)
 
 
+@functools.lru_cache(maxsize=1)
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process, shared by every client (safe across threads): loading the
+    CA bundle costs ~60 ms, which each new client (and each event loop's async client) would
+    otherwise pay again."""
+    return httpx.create_ssl_context()
+
+
 class IndoxHubClient(BaseClient):
     """Synchronous indoxhub client. Thread-safe; share one per process."""
 
@@ -58,6 +68,7 @@ class IndoxHubClient(BaseClient):
                         base_url=self.settings.base_url,
                         timeout=self.settings.timeout,
                         limits=LIMITS,
+                        verify=tls_context(),
                     )
         return self._http
 
@@ -388,4 +399,4 @@ class IndoxHubClient(BaseClient):
 
 from .async_client import AsyncIndoxHubClient  # noqa: E402  (re-export; it imports this module)
 
-__all__ = ["LIMITS", "AsyncIndoxHubClient", "IndoxHubClient", "Key"]
+__all__ = ["LIMITS", "AsyncIndoxHubClient", "IndoxHubClient", "Key", "tls_context"]

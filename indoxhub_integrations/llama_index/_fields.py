@@ -63,7 +63,7 @@ def protect_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 _CONNECTION_FIELDS = frozenset(
     {"api_key", "base_url", "byok_api_key", "byok_api_keys", "byok_from_env", "timeout",
-     "max_retries"}
+     "max_retries", "allow_insecure_http"}
 )  # fmt: skip
 
 
@@ -90,6 +90,8 @@ class IndoxHubConnection(BaseModel):
     """Seconds before a request (or a pause in a stream) times out."""
     max_retries: int = DEFAULT_MAX_RETRIES
     """Retries for 429, 5xx and connection failures (streams: before their first event)."""
+    allow_insecure_http: bool = False
+    """Allow sending keys over plain ``http://`` to a host other than loopback."""
 
     _lazy: LazyClients | None = PrivateAttr(default=None)
 
@@ -114,5 +116,6 @@ class IndoxHubConnection(BaseModel):
                 byok_api_key=self.byok_api_key,
                 byok_api_keys=dict(self.byok_api_keys),
                 byok_from_env=self.byok_from_env,
+                allow_insecure_http=self.allow_insecure_http,
             )
         return self._lazy
