@@ -48,6 +48,8 @@ class Case:
     variant: str
     contenders: list[Contender]
     note: str = ""
+    warmup: int | None = None
+    """Warm-up runs per contender (None: the mode's default)."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -152,7 +154,9 @@ def _araw_invoke(name: str, concurrency: int, variant: str = "c") -> Contender:
     path, body = ROUTES[name]
 
     def build(server: Server) -> Any:
-        client = httpx.AsyncClient(base_url=server.url(variant))
+        # The core's pool limits (the openai SDK keeps 100 connections alive too): httpx's
+        # default keeps 20, and would reconnect 44 of 64 connections on every batch.
+        client = httpx.AsyncClient(base_url=server.url(variant), limits=_core_limits())
         payload = body()
 
         async def one() -> Any:
@@ -161,6 +165,14 @@ def _araw_invoke(name: str, concurrency: int, variant: str = "c") -> Contender:
         return _fan_out(one, concurrency)
 
     return Contender(name, name, build)
+
+
+def _core_limits() -> httpx.Limits:
+    try:
+        from indoxhub_integrations.core.client import LIMITS
+    except ImportError:  # pragma: no cover - the core always imports
+        return httpx.Limits(max_connections=200, max_keepalive_connections=100)
+    return LIMITS
 
 
 def _fan_out(one: Callable[[], Any], concurrency: int) -> Callable[[], Any]:

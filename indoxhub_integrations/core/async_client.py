@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_error
 from .catalog import parse_model_catalog
 from .client import LIMITS, Key, tls_context
-from .errors import IndoxHubError
+from .errors import IndoxHubError, InvalidRequestError
 from .streaming import SSEDecoder
 from .wire import (
     ChatResult,
@@ -95,10 +95,15 @@ class AsyncIndoxHubClient(BaseClient):
             if call.authenticated and self._should_exchange_first():
                 await self._exchange()
             seen = self._token.token
-            request = self.http.build_request(
-                call.method, call.path, json=call.json, data=call.form, files=call.files,
-                headers=self._auth_headers() if call.authenticated else self._static_headers,
-            )  # fmt: skip
+            http = self.http
+            try:
+                request = http.build_request(
+                    call.method, self._url(http.base_url, call.path), json=call.json,
+                    data=call.form, files=call.files,
+                    headers=self._auth_headers() if call.authenticated else self._static_headers,
+                )  # fmt: skip
+            except (TypeError, ValueError) as exc:  # NaN, bytes, objects: not JSON
+                raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}") from None
             started = time.perf_counter()
             try:
                 response = await self.http.send(request, stream=stream)
@@ -108,7 +113,7 @@ class AsyncIndoxHubClient(BaseClient):
                 if response.status_code < 400:
                     return response
                 await response.aread()
-                if self._should_reauth(response.status_code, call, reauthed):
+                if self._should_reauth(response.status_code, call, reauthed, response.content):
                     reauthed = True
                     await self._exchange(seen)
                     continue

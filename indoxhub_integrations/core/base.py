@@ -209,6 +209,7 @@ class BaseClient:
         self._catalog: dict[str, ModelInfo] | None = None
         self._catalog_failed_at: float | None = None
         self._catalog_lock = threading.Lock()
+        self._urls: dict[str, httpx.URL] = {}
         self._static_headers = {
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
@@ -228,6 +229,18 @@ class BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
+
+    def _url(self, base_url: httpx.URL, path: str) -> httpx.URL:
+        """The absolute URL of ``path`` under ``base_url``, merged as httpx merges a relative
+        URL, and cached: httpx would otherwise parse and merge it again on every request."""
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(path)
+            if url.is_relative_url:
+                url = base_url.copy_with(raw_path=base_url.raw_path + url.raw_path.lstrip(b"/"))
+            if len(self._urls) < 64:  # endpoint paths; not every model or stream id
+                self._urls[path] = url
+        return url
 
     # ----------------------------------------------------------------- auth and secrets
     def _secrets(self, call: Call | None = None) -> list[str | None]:
@@ -261,13 +274,18 @@ class BaseClient:
     def _should_exchange_first(self) -> bool:
         return self._token.exchange_enabled and self._token.token is None
 
-    def _should_reauth(self, status: int, call: Call, reauthed: bool) -> bool:
-        """After a 401: exchange (or refresh) the token once, when exchange is allowed."""
+    def _should_reauth(self, status: int, call: Call, reauthed: bool, content: bytes = b"") -> bool:
+        """After a 401: exchange (or refresh) the token once, when exchange is allowed.
+
+        Not when the provider rejected the request's BYOK key: a new indoxhub token cannot fix
+        that, and repeating the request would send the rejected key to the provider again.
+        """
         return (
             status == 401
             and call.authenticated
             and not reauthed
             and self.settings.token_exchange is not False
+            and not (call.byok and b"provider" in content.lower())
         )
 
     # ----------------------------------------------------------------- planning

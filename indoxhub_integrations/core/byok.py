@@ -44,6 +44,16 @@ def secret_value(key: KeyLike | None) -> str | None:
     return key.get_secret_value() if isinstance(key, SecretStr) else key
 
 
+def _key_text(key: object) -> str | None:
+    """The text of a BYOK key given by the user, refusing anything that is not text."""
+    value = secret_value(key) if key is None or isinstance(key, str | SecretStr) else key
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequestError(
+            f"A BYOK key must be a string or a SecretStr, got {type(value).__name__}."
+        )
+    return value
+
+
 def key_provider(key: str) -> str | None:
     """Return the provider a key's prefix proves, or ``None`` when the prefix proves nothing.
 
@@ -119,9 +129,9 @@ def resolve_byok_key(
         InvalidRequestError: When the model name has no provider.
     """
     provider, _ = split_model(model)
-    chosen = secret_value(per_call) or secret_value(instance_key)
+    chosen = _key_text(per_call) or _key_text(instance_key)
     if not chosen and instance_keys:
-        chosen = secret_value(instance_keys.get(provider))
+        chosen = _key_text(instance_keys.get(provider))
     if not chosen and from_env:
         env = os.environ if environ is None else environ
         for name in PROVIDER_ENV_VARS.get(provider, (f"{provider.upper()}_API_KEY",)):
@@ -131,6 +141,8 @@ def resolve_byok_key(
     if not chosen:
         return None
     chosen = chosen.strip()
+    if not chosen:  # blank: no key at all (a platform request), never a BYOK-labelled one
+        return None
     check_key_matches(model, chosen)
     return chosen
 

@@ -21,6 +21,7 @@ from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_er
 from .catalog import parse_model_catalog
 from .errors import (
     IndoxHubError,
+    InvalidRequestError,
 )
 from .streaming import SSEDecoder
 from .wire import (
@@ -107,10 +108,15 @@ class IndoxHubClient(BaseClient):
             if call.authenticated and self._should_exchange_first():
                 self._exchange()
             seen = self._token.token
-            request = self.http.build_request(
-                call.method, call.path, json=call.json, data=call.form, files=call.files,
-                headers=self._auth_headers() if call.authenticated else self._static_headers,
-            )  # fmt: skip
+            http = self.http
+            try:
+                request = http.build_request(
+                    call.method, self._url(http.base_url, call.path), json=call.json,
+                    data=call.form, files=call.files,
+                    headers=self._auth_headers() if call.authenticated else self._static_headers,
+                )  # fmt: skip
+            except (TypeError, ValueError) as exc:  # NaN, bytes, objects: not JSON
+                raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}") from None
             started = time.perf_counter()
             try:
                 response = self.http.send(request, stream=stream)
@@ -120,7 +126,7 @@ class IndoxHubClient(BaseClient):
                 if response.status_code < 400:
                     return response
                 response.read()
-                if self._should_reauth(response.status_code, call, reauthed):
+                if self._should_reauth(response.status_code, call, reauthed, response.content):
                     reauthed = True
                     logger.debug("401 on %s: exchanging the API key for a token", call.path)
                     self._exchange(seen)

@@ -86,7 +86,12 @@ def _first_str(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
 
 def _num(value: Any) -> float | None:
     """Return a number (or numeric string) as float; None for anything else, bools included."""
-    if isinstance(value, bool) or value is None:
+    kind = type(value)
+    if kind is float:  # fast paths (called per float of every embedding vector)
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return float(value)
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
@@ -98,13 +103,21 @@ def _num(value: Any) -> float | None:
 
 def _int(*values: Any) -> int | None:
     """Return the first of ``values`` that is a number, as int."""
-    return next((int(n) for n in map(_num, values) if n is not None), None)
+    for value in values:
+        if value is not None:
+            number = _num(value)
+            if number is not None:
+                return int(number)
+    return None
 
 
 def _get(mapping: Any, *path: str) -> Any:
     """Follow ``path`` through nested mappings; None where a step is missing."""
     for key in path:
-        mapping = mapping.get(key) if isinstance(mapping, Mapping) else None
+        if type(mapping) is dict or isinstance(mapping, Mapping):  # dict first: the ABC is slow
+            mapping = mapping.get(key)
+        else:
+            mapping = None
     return mapping
 
 

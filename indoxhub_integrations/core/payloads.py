@@ -93,7 +93,7 @@ def validate_messages(messages: Any) -> list[dict[str, Any]]:
         if not isinstance(message, Mapping):
             raise _fail(f"{where} must be a dict with 'role' and 'content'.")
         role = message.get("role")
-        if role not in ROLES:
+        if not isinstance(role, str) or role not in ROLES:
             raise _fail(f"{where} has role {role!r}; use one of {sorted(ROLES)}.")
         content = message.get("content")
         has_tool_calls = bool(message.get("tool_calls"))
@@ -105,6 +105,9 @@ def validate_messages(messages: Any) -> list[dict[str, Any]]:
                 raise _fail(f"{where} ({role}) has an empty content list.")
             for part_index, part in enumerate(content):
                 _validate_part(part, f"{where}.content[{part_index}]")
+            if any(isinstance(part, str) for part in content):  # the wire takes part dicts
+                parts = [{"type": "text", "text": p} if isinstance(p, str) else p for p in content]
+                message = {**message, "content": parts}
         elif not isinstance(content, str):
             raise _fail(
                 f"{where}.content must be a string or a list of parts, "
@@ -112,8 +115,32 @@ def validate_messages(messages: Any) -> list[dict[str, Any]]:
             )
         if role == "tool" and not isinstance(message.get("tool_call_id"), str):
             raise _fail(f"{where} is a tool message without a 'tool_call_id' string.")
+        if message.get("tool_calls") is not None:
+            _validate_tool_calls(message["tool_calls"], where)
         checked.append(dict(message))
     return checked
+
+
+def _validate_tool_calls(calls: Any, where: str) -> None:
+    if not isinstance(calls, list | tuple) or not all(
+        isinstance(call, Mapping)
+        and isinstance(call.get("function"), Mapping)
+        and isinstance(call["function"].get("name"), str)
+        for call in calls
+    ):
+        raise _fail(
+            f"{where}.tool_calls must be a list of {{'id': ..., 'type': 'function', "
+            "'function': {'name': ..., 'arguments': <JSON string>}} dicts."
+        )
+
+
+_RANGES = {
+    "temperature": (0.0, 2.0),
+    "top_p": (0.0, 1.0),
+    "frequency_penalty": (-2.0, 2.0),
+    "presence_penalty": (-2.0, 2.0),
+}
+"""The documented ranges of the sampling fields (the server refuses values outside them)."""
 
 
 def _check_number(name: str, value: Any) -> None:
@@ -123,6 +150,53 @@ def _check_number(name: str, value: Any) -> None:
         raise _fail(f"{name} must be a finite number, got {value!r}.")
     if name == "max_tokens" and (not isinstance(value, int) or value < 1):
         raise _fail(f"max_tokens must be a positive integer, got {value!r}.")
+    low, high = _RANGES.get(name, (-math.inf, math.inf))
+    if not low <= value <= high:
+        raise _fail(f"{name} must be between {low} and {high}, got {value!r}.")
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """The documented ``additional_params`` a chat request carries: tools, tool_choice, stop
+    and response_format, in the forms the server accepts."""
+    tools = options.get("tools")
+    if tools is not None:
+        if not isinstance(tools, list | tuple):
+            raise _fail("tools must be a list of {'type': 'function', 'function': {...}} dicts.")
+        for index, tool in enumerate(tools):
+            function = tool.get("function", tool) if isinstance(tool, Mapping) else None
+            if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
+                raise _fail(
+                    f"tools[{index}] needs a function with a name: "
+                    "{'type': 'function', 'function': {'name': ..., 'parameters': {...}}}."
+                )
+            if function.get("parameters") is not None and not isinstance(
+                function["parameters"], Mapping
+            ):
+                raise _fail(f"tools[{index}].function.parameters must be a JSON schema object.")
+    choice = options.get("tool_choice")
+    if choice is not None and not (
+        isinstance(choice, Mapping) or (isinstance(choice, str) and choice in TOOL_CHOICES)
+    ):
+        raise _fail(
+            f"tool_choice must be 'auto', 'none', 'required' or "
+            f"{{'type': 'function', 'function': {{'name': ...}}}}, got {choice!r:.60}."
+        )
+    stop = options.get("stop")
+    if stop is not None and not (
+        isinstance(stop, str)
+        or (isinstance(stop, list | tuple) and all(isinstance(item, str) for item in stop))
+    ):
+        raise _fail("stop must be a string or a list of strings.")
+    fmt = options.get("response_format")
+    if fmt is not None and not (isinstance(fmt, Mapping) and fmt.get("type") in RESPONSE_FORMATS):
+        raise _fail(
+            "response_format must be {'type': 'text'}, {'type': 'json_object'} or "
+            "{'type': 'json_schema', 'json_schema': {...}}."
+        )
+
+
+TOOL_CHOICES = ("auto", "none", "required")
+RESPONSE_FORMATS = ("text", "json_object", "json_schema")
 
 
 def split_params(
@@ -186,7 +260,9 @@ def chat_body(
     body.update(top)
     if stream:
         body["stream"] = True
-    _finish(body, _merge_additional(additional_params, extra), byok_key)
+    additional = _merge_additional(additional_params, extra)
+    _check_options(additional)
+    _finish(body, additional, byok_key)
     return body
 
 
@@ -211,7 +287,9 @@ def completion_body(
     body.update(top)
     if stream:
         body["stream"] = True
-    _finish(body, _merge_additional(additional_params, extra), byok_key)
+    additional = _merge_additional(additional_params, extra)
+    _check_options(additional)
+    _finish(body, additional, byok_key)
     return body
 
 

@@ -34,6 +34,7 @@ from .wire import ChatResult, GeneratedImage, StreamEvent, ToolCall, ToolCallChu
 __all__ = ["SSEDecoder", "StreamAssembler"]
 
 _BOM = b"\xef\xbb\xbf"
+_raw_decode = json.JSONDecoder().raw_decode  # json.loads minus its wrappers (per event)
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 _DONE_TYPES = frozenset({"response.done", "response.completed", "response.incomplete"})
 _REASONING_DELTAS = frozenset(
@@ -77,6 +78,15 @@ class SSEDecoder:
         Returns:
             The ``data`` payload of every event whose terminating blank line arrived.
         """
+        if (
+            self._data is None
+            and not self._pending
+            and self._bom_checked
+            and not self._skip_lf
+            and chunk.endswith(b"\n\n")
+            and b"\r" not in chunk
+        ):
+            return self._events(chunk)  # the common case: whole events, "\n" line ends
         if self._skip_lf and chunk:
             self._skip_lf = False
             chunk = chunk[1:] if chunk[:1] == b"\n" else chunk
@@ -116,6 +126,20 @@ class SSEDecoder:
             payloads.append("\n".join(self._data))
             self._data = None
         self._skip_lf = self._bom_checked = False
+        return payloads
+
+    def _events(self, chunk: bytes) -> list[str]:
+        """Payloads of a chunk of whole events (no event pending, no ``\r``): an event that is
+        one ``data:`` line is taken as is; any other goes through :meth:`_line`."""
+        payloads: list[str] = []
+        for block in chunk[:-2].split(b"\n\n"):
+            if block.startswith(b"data:") and b"\n" not in block:
+                value = block[6:] if block[5:6] == b" " else block[5:]
+                payloads.append(value.decode("utf-8", "replace"))
+            else:
+                for line in block.split(b"\n"):
+                    self._line(line, payloads)
+                self._line(b"", payloads)
         return payloads
 
     def _line(self, line: bytes, payloads: list[str]) -> None:
@@ -238,15 +262,20 @@ class StreamAssembler:
             return [] if self._done else [self._done_event(None)]
         if not payload or self._done:
             return []
-        try:
-            obj = json.loads(payload)
+        try:  # ``payload`` is stripped: anything after the value is extra data, as in json.loads
+            obj, end = _raw_decode(payload)
+            if end != len(payload):
+                raise ValueError("extra data")
         except ValueError:
             message = f"malformed stream event (not JSON): {payload[:200]!r}"
             raise StreamInterruptedError(message) from None
         if not isinstance(obj, dict):
             return [StreamEvent(type="other")]
-        _raise_error(obj)
         kind = obj.get("type")
+        if type(kind) is str and kind in _TEXT_DELTAS and not obj.get("error"):
+            self._responses_style = True  # the hot path: a text delta (it carries no error)
+            return self._text_delta(obj)
+        _raise_error(obj)
         if isinstance(kind, str) and kind.startswith("response."):
             self._responses_style = True
             return self._responses_event(kind, obj)
@@ -280,13 +309,8 @@ class StreamAssembler:
                 self._info[key] = source[key]
 
     def _responses_event(self, kind: str, obj: dict[str, Any]) -> list[StreamEvent]:
-        if kind in _TEXT_DELTAS:  # the hot path first
-            keys = _keys(obj)
-            delta = _delta_text(obj.get("delta"))
-            self._text.append(delta)
-            self._text_keys.update(keys)
-            self._text_since_item = True
-            return [StreamEvent(type="text", text_delta=delta, raw=obj)]
+        if kind in _TEXT_DELTAS:
+            return self._text_delta(obj)
         response = _map(obj.get("response"))
         self._absorb(response)
         if kind == "response.created":
@@ -325,6 +349,15 @@ class StreamAssembler:
                 self._image_keys.update(keys)
                 return [StreamEvent(type="image", images=[image], raw=obj)]
         return [StreamEvent(type="other", raw=obj)]
+
+    def _text_delta(self, obj: dict[str, Any]) -> list[StreamEvent]:
+        delta = obj.get("delta")
+        if type(delta) is not str:
+            delta = _delta_text(delta)
+        self._text.append(delta)
+        self._text_keys.update(_keys(obj))
+        self._text_since_item = True
+        return [StreamEvent(type="text", text_delta=delta, raw=obj)]
 
     def _response_done(
         self, kind: str, response: Mapping[str, Any], obj: dict[str, Any]

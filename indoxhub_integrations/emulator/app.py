@@ -281,6 +281,7 @@ def build_app(state: EmulatorState) -> Starlette:
         d.route(f"{api}/chat/stop-stream/{{stream_id}}", control.stop_stream, body=None),
         d.route(f"{api}/completions/stop-stream/{{stream_id}}", control.stop_stream, body=None),
         *control.emulator_routes(state),
+        Route("/openapi.json", _openapi, methods=["GET"]),
     ]
     return Starlette(
         routes=routes,
@@ -293,6 +294,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     text = exc.detail if isinstance(exc, HTTPException) else "Internal Server Error"
     return json_response({"detail": text}, status, getattr(exc, "headers", None))
+
+
+async def _openapi(_: Request) -> Response:
+    """``GET /openapi.json``: the OpenAPI document of the API routes (no authentication)."""
+    from .openapi import openapi_schema
+
+    return json_response(openapi_schema())
 
 
 async def _translation(call: Call, form: dict[str, Any]) -> Answer:

@@ -33,7 +33,7 @@ from ._fields import (
     register_for_load,
     sanitize_params,
 )
-from .errors import map_errors
+from .errors import IndoxHubInvalidRequestError, map_errors
 from .messages import ChunkBuilder, messages_to_wire, result_to_message
 
 try:  # a typed RunnableBinding for chat models (langchain-core >= 1.x)
@@ -188,7 +188,13 @@ class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
             parallel_tool_calls: Allow or forbid several calls in one answer.
             **kwargs: More call arguments (``byok_api_key``...).
         """
-        formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
+        try:
+            formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
+        except (AttributeError, KeyError, TypeError) as exc:  # malformed tool dicts
+            raise IndoxHubInvalidRequestError(
+                f"A tool could not be converted to the OpenAI tool form ({exc}): pass LangChain "
+                "tools, functions, pydantic classes or {'type': 'function', 'function': {...}}."
+            ) from None
         names = [tool["function"]["name"] for tool in formatted if "function" in tool]
         with map_errors():
             choice = tool_choice_to_wire(tool_choice, names)

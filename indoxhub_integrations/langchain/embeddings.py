@@ -13,7 +13,16 @@ from ..core.usage import record_from_result
 from ..core.wire import EmbeddingResult
 from ._fields import LC_NAMESPACE, ExtraParamsFields, IndoxHubFields
 from .callbacks import report_usage
-from .errors import map_errors
+from .errors import IndoxHubInvalidRequestError, map_errors
+
+
+def check_texts(texts: Any) -> None:
+    """Refuse input that is not a list of texts (a bare string would embed its letters)."""
+    if isinstance(texts, str) or not isinstance(texts, Sequence):
+        raise IndoxHubInvalidRequestError(
+            f"Embeddings take a list of strings, got {type(texts).__name__}: use "
+            "embed_query(text) for one text."
+        )
 
 
 def batches(texts: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -82,6 +91,7 @@ class IndoxHubEmbeddings(IndoxHubFields, ExtraParamsFields, Embeddings):
         """Embed texts, in batches of ``chunk_size``; one vector per text, in order."""
         if not texts:
             return []
+        check_texts(texts)
         vectors: list[list[float]] = []
         params = self._params()
         progress = self._progress(len(texts))
@@ -106,6 +116,7 @@ class IndoxHubEmbeddings(IndoxHubFields, ExtraParamsFields, Embeddings):
         """Embed texts concurrently (at most ``max_concurrency`` requests); order preserved."""
         if not texts:
             return []
+        check_texts(texts)
         params = self._params()
         progress = self._progress(len(texts))
         semaphore = asyncio.Semaphore(self.max_concurrency)

@@ -44,6 +44,24 @@ def _base_url_from_env() -> str:
     return os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
 
 
+class CallSecret(SecretStr):
+    """A per-call key: masked in every ``repr`` like any ``SecretStr``, and never pickled.
+
+    Handlers that keep payloads (``LlamaDebugHandler``...) keep this object; pickling them (or
+    a model that holds them) stores the mask, not the key, so a per-call key cannot travel to
+    disk or to worker processes. In-memory copies keep the key.
+    """
+
+    def __reduce__(self) -> Any:
+        return (SecretStr, ("**********",))
+
+    def __copy__(self) -> CallSecret:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> CallSecret:
+        return self
+
+
 def protect_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of call kwargs whose per-call BYOK key is a ``SecretStr``.
 
@@ -53,8 +71,10 @@ def protect_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """
     protected = dict(kwargs)
     key = protected.get(BYOK_KWARG)
-    if isinstance(key, str):
-        protected[BYOK_KWARG] = SecretStr(key)
+    if isinstance(key, str | SecretStr) and not isinstance(key, CallSecret):
+        protected[BYOK_KWARG] = CallSecret(
+            key.get_secret_value() if isinstance(key, SecretStr) else key
+        )
     nested = protected.get("llm_kwargs")
     if isinstance(nested, Mapping):
         protected["llm_kwargs"] = protect_kwargs(nested)

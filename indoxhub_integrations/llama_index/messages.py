@@ -184,6 +184,13 @@ def message_to_wire(message: ChatMessage) -> dict[str, Any]:
 
 def messages_to_wire(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     """A LlamaIndex conversation as indoxhub message dicts."""
+    if isinstance(messages, str) or not isinstance(messages, Sequence) or not all(
+        isinstance(message, ChatMessage) for message in messages
+    ):
+        raise InvalidRequestError(
+            "chat() takes a list of llama_index ChatMessage objects, e.g. "
+            "[ChatMessage(role='user', content='Hello')]; use complete() for a plain prompt."
+        )
     return [message_to_wire(message) for message in messages]
 
 

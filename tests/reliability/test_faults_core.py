@@ -89,9 +89,7 @@ async def failing(emulator: Any, mode: str, **kw: Any) -> tuple[IndoxHubError, l
         if mode in ("sync", "async"):
             await chat(emulator, mode, **call_kw, **kw)
         elif mode == "stream":
-            for event in client_for(emulator, **kw).stream_chat(
-                messages(), model=CHAT, **call_kw
-            ):
+            for event in client_for(emulator, **kw).stream_chat(messages(), model=CHAT, **call_kw):
                 seen.append(event)
         else:
             async with aclient_for(emulator, **kw) as client:
@@ -106,11 +104,15 @@ async def failing(emulator: Any, mode: str, **kw: Any) -> tuple[IndoxHubError, l
 def error_body(status: int, message: str, form: str) -> dict[str, Any]:
     if form == "envelope":
         return {
-            "success": False, "error": "ScriptedError", "message": message,
-            "status_code": status, "request_id": f"rid-{status}",
+            "success": False,
+            "error": "ScriptedError",
+            "message": message,
+            "status_code": status,
+            "request_id": f"rid-{status}",
             "details": {"limit_type": "requests_per_minute", "limit": 10, "retry_after": 1}
-            if status == 429 else {},
-        }  # fmt: skip
+            if status == 429
+            else {},
+        }
     if form == "validation":
         return {"detail": [{"loc": ["body", "messages"], "msg": message, "type": "value_error"}]}
     return {"detail": message}
@@ -294,7 +296,7 @@ async def test_stream_connection_dropped_before_any_event_is_retried(
     emulator: Any, sleeps: list[float], mode: str
 ) -> None:
     headers = {"content-type": "text/event-stream", "content-length": "100000"}
-    emulator.enqueue(PATH, body=b"data: {\"type\": \"resp", headers=headers, times=1)
+    emulator.enqueue(PATH, body=b'data: {"type": "resp', headers=headers, times=1)
     result, seen = await chat(emulator, mode, text="marker-stream-retry-55", max_retries=1)
     assert "marker-stream-retry-55" in result.text
     assert "".join(e.text_delta for e in seen) == result.text
@@ -348,7 +350,9 @@ async def test_error_event_echoing_a_key_is_masked(
     emulator: Any, mode: str, byok_key: str, platform_key: str
 ) -> None:
     text = f"Status 401: Incorrect API key provided: {byok_key} (account {platform_key})"
-    emulator.enqueue(PATH, body=_sse({"error": text}), headers={"content-type": "text/event-stream"})
+    emulator.enqueue(
+        PATH, body=_sse({"error": text}), headers={"content-type": "text/event-stream"}
+    )
     error, _ = await failing(emulator, mode, byok_api_key=byok_key, max_retries=0)
     assert type(error) is AuthenticationError and error.status_code == 401
     blob = f"{error} {error!r} {error.args!r} {error.message}"

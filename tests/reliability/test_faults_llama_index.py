@@ -33,30 +33,45 @@ from ..conftest import CANARY_PLATFORM_KEY
 from .conftest import ALL_STATUSES, EMBED, RETRYABLE, exchanges, model_calls, wait_for
 
 CLASSES: dict[int, type[IndoxHubError]] = {
-    400: InvalidRequestError, 401: AuthenticationError, 402: InsufficientCreditsError,
-    404: ModelNotFoundError, 422: InvalidRequestError, 429: RateLimitError, 500: ProviderError,
-    502: ProviderError, 503: ServiceUnavailableError, 504: ProviderError,
-}  # fmt: skip
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    404: ModelNotFoundError,
+    422: InvalidRequestError,
+    429: RateLimitError,
+    500: ProviderError,
+    502: ProviderError,
+    503: ServiceUnavailableError,
+    504: ProviderError,
+}
 MODES = (
-    "chat", "achat", "stream_chat", "astream_chat",
-    "complete", "acomplete", "stream_complete", "astream_complete",
-)  # fmt: skip
+    "chat",
+    "achat",
+    "stream_chat",
+    "astream_chat",
+    "complete",
+    "acomplete",
+    "stream_complete",
+    "astream_complete",
+)
 STREAMS = ("stream_chat", "astream_chat", "stream_complete", "astream_complete")
 EMBED_MODES = ("embed", "aembed")
 
 
 def llm_for(emulator: Any, **kw: Any) -> IndoxHub:
     kw.setdefault("max_retries", 2)
-    return IndoxHub(model="openai/gpt-4o-mini", api_key=emulator.api_key,
-                    base_url=emulator.base_url, **kw)  # fmt: skip
+    return IndoxHub(
+        model="openai/gpt-4o-mini", api_key=emulator.api_key, base_url=emulator.base_url, **kw
+    )
 
 
 def build(emulator: Any, mode: str, **kw: Any) -> Any:
     """The adapter object a mode calls: an ``IndoxHub`` LLM or an ``IndoxHubEmbedding``."""
     kw.setdefault("max_retries", 2)
     if mode in EMBED_MODES:
-        return IndoxHubEmbedding(model=EMBED, api_key=emulator.api_key,
-                                 base_url=emulator.base_url, **kw)  # fmt: skip
+        return IndoxHubEmbedding(
+            model=EMBED, api_key=emulator.api_key, base_url=emulator.base_url, **kw
+        )
     return llm_for(emulator, **kw)
 
 
@@ -93,9 +108,8 @@ async def run(emulator: Any, mode: str, text: str = "Tell me about otters", **kw
 
 
 async def failing(emulator: Any, mode: str, **kw: Any) -> IndoxHubError:
-    with track_indoxhub_usage() as usage:
-        with pytest.raises(IndoxHubError) as caught:
-            await run(emulator, mode, **kw)
+    with track_indoxhub_usage() as usage, pytest.raises(IndoxHubError) as caught:
+        await run(emulator, mode, **kw)
     chunks = CHUNKS
     # nothing was reported complete: no final chunk, no usage counted
     assert all("request_id" not in c.additional_kwargs for c in chunks)
@@ -112,8 +126,14 @@ def text_of(response: Any) -> str:
 @pytest.mark.parametrize("status", ALL_STATUSES)
 async def test_every_status(emulator: Any, sleeps: list[float], status: int, mode: str) -> None:
     message = f"scripted {status} in {mode}"
-    body = {"success": False, "error": "X", "message": message, "status_code": status,
-            "request_id": f"li-{status}", "details": {}}  # fmt: skip
+    body = {
+        "success": False,
+        "error": "X",
+        "message": message,
+        "status_code": status,
+        "request_id": f"li-{status}",
+        "details": {},
+    }
     emulator.enqueue(status=status, json=body, times=5)
     error = await failing(emulator, mode, max_retries=2)
     assert type(error) is CLASSES[status]
@@ -175,10 +195,14 @@ async def test_cut_streams_and_error_events(
 @pytest.mark.parametrize("mode", ["chat", "achat", "complete", "acomplete", *EMBED_MODES])
 @pytest.mark.parametrize(
     "script",
-    [{"fault": "malformed_json"}, {"fault": "cut_stream"}, {"json": {"surprise": True}},
-     {"json": ["not", "an", "object"]}],
+    [
+        {"fault": "malformed_json"},
+        {"fault": "cut_stream"},
+        {"json": {"surprise": True}},
+        {"json": ["not", "an", "object"]},
+    ],
     ids=["malformed", "truncated", "wrong-keys", "wrong-type"],
-)  # fmt: skip
+)
 async def test_bad_bodies(
     emulator: Any, sleeps: list[float], mode: str, script: dict[str, Any]
 ) -> None:

@@ -83,7 +83,8 @@ async def test_core_tasks_share_one_client_with_an_instance_key(
                 assert marker(index) in result.text
             elif index % 3 == 1:
                 events = [
-                    e async for e in await client.stream_chat(
+                    e
+                    async for e in await client.stream_chat(
                         messages(text), model=CHAT, byok_api_key=key
                     )
                 ]
@@ -135,8 +136,7 @@ async def test_llama_index_tasks_and_embedding_instances(emulator: Any) -> None:
     conn = {"api_key": emulator.api_key, "base_url": emulator.base_url}
     llm = IndoxHub(model=CHAT, **conn)
     embedders = {
-        i: IndoxHubEmbedding(model=EMBED, byok_api_key=key_for(i), **conn)
-        for i in range(40, 52)
+        i: IndoxHubEmbedding(model=EMBED, byok_api_key=key_for(i), **conn) for i in range(40, 52)
     }  # embeddings take keys per instance
     expected = {marker(i): key_for(i) for i in range(52)}
 

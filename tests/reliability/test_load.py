@@ -32,8 +32,8 @@ import pytest
 
 from indoxhub_integrations import AsyncIndoxHubClient
 from indoxhub_integrations.core.usage import UsageLedger, record_from_result
-from indoxhub_integrations.emulator.media_endpoints import DEFAULT_DIMENSIONS
 from indoxhub_integrations.core.wire import ChatResult, EmbeddingResult, StreamEvent
+from indoxhub_integrations.emulator.media_endpoints import DEFAULT_DIMENSIONS
 from indoxhub_integrations.emulator.model import _feature
 from indoxhub_integrations.emulator.model import embed as emulator_embed
 from indoxhub_integrations.errors import IndoxHubError
@@ -62,8 +62,17 @@ class RemoteEmulator:
 
     def __init__(self) -> None:
         self.api_key = CANARY_PLATFORM_KEY
-        command = [sys.executable, "-m", "indoxhub_integrations.emulator", "--port", "0",
-                   "--credits", "1000000", "--api-key", self.api_key]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "indoxhub_integrations.emulator",
+            "--port",
+            "0",
+            "--credits",
+            "1000000",
+            "--api-key",
+            self.api_key,
+        ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
@@ -193,8 +202,15 @@ async def soak(server: RemoteEmulator, calls: int, faults: int) -> Soak:
     return run
 
 
-LEAK_TYPES = (AsyncIndoxHubClient, ChatResult, EmbeddingResult, StreamEvent, httpx.Response,
-              httpx.AsyncClient, httpcore.AsyncHTTPConnection)  # fmt: skip
+LEAK_TYPES = (
+    AsyncIndoxHubClient,
+    ChatResult,
+    EmbeddingResult,
+    StreamEvent,
+    httpx.Response,
+    httpx.AsyncClient,
+    httpcore.AsyncHTTPConnection,
+)
 
 
 def live_objects() -> Counter[str]:
@@ -240,7 +256,10 @@ async def test_soak(soak_server: RemoteEmulator) -> None:
     for record in run.ledger.records:
         expected = served[record.request_id]
         assert (record.input_tokens, record.output_tokens, record.byok) == (
-            expected["input_tokens"], expected["output_tokens"], expected["byok"])
+            expected["input_tokens"],
+            expected["output_tokens"],
+            expected["byok"],
+        )
         assert record.cost == pytest.approx(expected["cost"], rel=1e-9, abs=1e-15)
 
     # nothing of the run is left: no results, responses, clients or connections
