@@ -105,6 +105,8 @@ class Result:
     rows: list[Row]
     unit: str = "ms"
     note: str = ""
+    ratio_label: str = "x raw (wall)"
+    """Header of the ratio column; the CPU ratio column is shown for timing cases only."""
 
 
 # --------------------------------------------------------------------------- timing
@@ -276,7 +278,7 @@ def import_times(reps: int, warmup: bool = True, mode: str = "full") -> Result:
         if row.seconds and base is not None and base.seconds and base is not row:
             row.ratio = row.seconds / base.seconds
             row.note = row.note or f"vs {base.name}"
-    return Result("import time (fresh interpreter)", rows)
+    return Result("import time (fresh interpreter)", rows, ratio_label="x peer")
 
 
 # --------------------------------------------------------------------------- memory
@@ -294,6 +296,10 @@ def _peak(run: Callable[[], Any]) -> float:
     finally:
         tracemalloc.stop()
     return float(peak)
+
+
+def _size(mb: float) -> str:
+    return f"{mb:.3g} MB" if mb >= 0.1 else f"{mb * 1024:.3g} KB"
 
 
 def memory_streams(runner: Runner, variants: tuple[str, ...], peers: bool = True) -> Result:
@@ -320,7 +326,7 @@ def memory_streams(runner: Runner, variants: tuple[str, ...], peers: bool = True
         last = variants[-1]
         row.seconds = by_variant.get(last)
         row.samples = [by_variant[v] for v in variants if v in by_variant]
-        parts = [f"{answer_mb[v]:.3g} MB answer: {by_variant[v] / 2**20:.1f} MB"
+        parts = [f"{_size(answer_mb[v])} answer: {by_variant[v] / 2**20:.1f} MB"
                  for v in variants if v in by_variant]  # fmt: skip
         if len(variants) > 1 and all(v in by_variant for v in variants):
             first = variants[0]
@@ -329,11 +335,12 @@ def memory_streams(runner: Runner, variants: tuple[str, ...], peers: bool = True
             parts.append(f"peak per answer MB {per_mb[0]:.2f} -> {per_mb[1]:.2f}")
         row.note = "; ".join(parts)
     note = (
-        "peak traced MB; the ratio column is (peak per answer MB at the largest answer) / "
-        "(at the smallest): 1.0 means memory grows only with the answer the caller keeps"
+        "peak traced MB at the longest answer; growth = (peak per answer MB at the longest "
+        "answer) / (at the shortest): 1.0 means memory grows only with the answer itself"
         + ("" if peers else "; other routes and peers: full run only")
     )
-    return Result("peak memory, streaming (tracemalloc)", list(rows.values()), "MB", note)
+    return Result("peak memory, streaming (tracemalloc)", list(rows.values()), "MB", note,
+                  "growth per answer MB")  # fmt: skip
 
 
 def memory_embeddings(runner: Runner, count: int, peers: bool = True) -> Result:
@@ -356,7 +363,8 @@ def memory_embeddings(runner: Runner, count: int, peers: bool = True) -> Result:
         if row.seconds and base is not None and base.seconds:
             row.ratio = row.seconds / base.seconds
     note = "" if peers else "peers: not measured (minutes under tracemalloc)"
-    return Result(f"peak memory, embedding {count:,} texts (sync, tracemalloc)", rows, "MB", note)
+    return Result(f"peak memory, embedding {count:,} texts (sync, tracemalloc)", rows, "MB", note,
+                  "x raw")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- cases
@@ -435,16 +443,18 @@ def render(results: list[Result], checks: list[str]) -> str:
     lines: list[str] = []
     for result in results:
         value = {"MB": "peak MB", "s": "median ms"}.get(result.unit, "median ms")
+        timing = result.unit == "ms" and not result.case.startswith("import")
         lines += [f"### {result.case}", ""]
         if result.note:
             lines += [result.note, ""]
-        lines += [f"| contender | {value} | x raw (wall) | x raw (cpu) | note |",
-                  "|---|---:|---:|---:|---|"]  # fmt: skip
+        cpu_head, cpu_rule = (" x raw (cpu) |", "---:|") if timing else ("", "")
+        lines += [f"| contender | {value} | {result.ratio_label} |{cpu_head} note |",
+                  f"|---|---:|---:|{cpu_rule}---|"]  # fmt: skip
         for row in result.rows:
             ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
-            cpu = f"{row.cpu_ratio:.2f}" if row.cpu_ratio is not None else "-"
-            lines.append(f"| {row.name} | {_fmt_value(row, result.unit)} | {ratio} | {cpu} | "
-                         f"{row.note} |")  # fmt: skip
+            cpu = f" {row.cpu_ratio:.2f} |" if row.cpu_ratio is not None else " - |"
+            lines.append(f"| {row.name} | {_fmt_value(row, result.unit)} | {ratio} |"
+                         f"{cpu if timing else ''} {row.note} |")  # fmt: skip
         lines.append("")
     lines += ["### targets", ""] + [f"- {check}" for check in checks] + [""]
     return "\n".join(lines)
@@ -588,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
     unexpected = {route: n for route, n in stats.items() if route.startswith("404")}
     elapsed = time.perf_counter() - started
     print(f"## bench ({mode}): {machine()}\n")
+    if mode == "smoke":
+        print("(smoke run: one sample per contender, the numbers mean nothing)\n")
     print(render(results, checks))
     print(f"server requests by route: {json.dumps(stats)}")
     if unexpected:

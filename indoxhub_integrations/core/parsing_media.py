@@ -28,6 +28,24 @@ from .wire import EmbeddingResult, GeneratedImage, ImageResult, SpeechResult, Tr
 # --------------------------------------------------------------------------- other endpoints
 
 
+_FLOAT_ONLY = {float}
+_NUMBERS = {float, int}
+
+
+def _vector(value: Any, body: Any) -> list[float]:
+    """One embedding as floats; a C-level type check first, the per-item check only if needed."""
+    if isinstance(value, list):
+        kinds = set(map(type, value))
+        if kinds <= _FLOAT_ONLY:
+            return value
+        if kinds <= _NUMBERS:
+            return [float(x) for x in value]
+        numbers = [_num(x) for x in value]
+        if all(x is not None for x in numbers):
+            return numbers  # type: ignore[return-value]
+    raise _shape_error(body, "embedding")
+
+
 def parse_embeddings(
     body: Mapping[str, Any],
     headers: Mapping[str, str],
@@ -51,9 +69,7 @@ def parse_embeddings(
         if all(_num(item.get("index")) is not None for item in data):
             data = sorted(data, key=lambda item: _num(item["index"]) or 0)
         data = [item.get("embedding") for item in data]
-    if not all(isinstance(v, list) and all(_num(x) is not None for x in v) for v in data):
-        raise _shape_error(body, "embedding")
-    vectors = [[float(x) for x in vector] for vector in data]
+    vectors = [_vector(v, body) for v in data]
     dimensions = _int(body.get("dimensions"), len(vectors[0]) if vectors else None)
     common = _common(body, headers, "embedding", requested_model, byok_sent, elapsed_ms)
     return EmbeddingResult(vectors=vectors, dimensions=dimensions, **common)

@@ -293,6 +293,12 @@ class SamplingFields(ExtraParamsFields):
         params = {**self.sampling_params(), **self.model_kwargs, **extra, **call}
         call_stop = params.pop("stop", None)
         stop = stop if stop is not None else call_stop if call_stop is not None else self.stop
+        if isinstance(stop, str):  # one stop sequence, not one per character
+            stop = [stop]
         if stop:
+            if not isinstance(stop, list | tuple):
+                raise InvalidRequestError(
+                    f"stop must be a string or a list of strings, got {type(stop).__name__}."
+                )
             params["stop"] = list(stop)
         return model, params, byok

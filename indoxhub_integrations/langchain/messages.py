@@ -288,6 +288,8 @@ class ChunkBuilder:
             return None
         self.streamed_text = self.streamed_text or bool(text)
         self.streamed_tools = self.streamed_tools or bool(chunks)
+        if not (chunks or reasoning):  # the common case: plain text, built cheaply
+            return AIMessageChunk(content=text)
         return AIMessageChunk(
             content=text,
             additional_kwargs={"reasoning_content": reasoning} if reasoning else {},

@@ -379,7 +379,7 @@ def test_langchain(
     )
     chat = ChatIndoxHub(model=CHAT, **conn)
     # LangChain's own input coercion (convert_to_messages...) raises these
-    framework = (ValidationError, ValueError, TypeError, NotImplementedError)
+    framework = (ValidationError, ValueError, TypeError, KeyError, NotImplementedError)
     for call in (
         lambda: chat.invoke(messages, byok_api_key=key, **params),
         lambda: list(chat.stream(messages, byok_api_key=key, **params)),
@@ -397,3 +397,16 @@ def test_nan_and_infinite_numbers_never_leave(emulator: Any) -> None:
         with pytest.raises(InvalidRequestError):
             client.chat([{"role": "user", "content": "x"}], model=CHAT, temperature=value)
     assert emulator.requests == []
+
+
+def test_langchain_stop_given_as_one_string_is_one_sequence(emulator: Any) -> None:
+    pytest.importorskip("langchain_core")
+    from indoxhub_integrations.langchain import ChatIndoxHub
+
+    chat = ChatIndoxHub(model=CHAT, api_key=emulator.api_key, base_url=emulator.base_url)
+    chat.invoke("Say something", stop="END")
+    sent = [r.json for r in emulator.requests if r.endpoint]
+    assert sent[-1]["additional_params"]["stop"] == ["END"]  # not ["E", "N", "D"]
+    with pytest.raises(InvalidRequestError):
+        chat.invoke("Say something", stop=42)
+    assert len([r for r in emulator.requests if r.endpoint]) == 1

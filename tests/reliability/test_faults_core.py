@@ -438,8 +438,9 @@ async def test_slow_answer_past_the_timeout(emulator: Any, sleeps: list[float], 
 async def test_stream_that_stalls_after_its_first_event(
     emulator: Any, sleeps: list[float], mode: str
 ) -> None:
-    stall = {"emulator_event_delay": 2.0}
-    error, seen = await failing(emulator, mode, timeout=0.2, max_retries=2, additional_params=stall)
+    # the first event comes at once, the next one only after 5 s: far past the 1 s timeout
+    stall = {"emulator_event_delay": 5.0}
+    error, seen = await failing(emulator, mode, timeout=1.0, max_retries=2, additional_params=stall)
     assert type(error) is StreamInterruptedError and "timed out" in error.message
     assert seen and seen[0].type == "start"
     assert len(model_calls(emulator, PATH)) == 1 and sleeps == []
