@@ -57,7 +57,7 @@ def byok_key() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("INDOXHUB_LIVE_API_KEY") or os.environ.get("INDOXHUB_API_KEY"):
+    if os.environ.get("INDOXHUB_API_KEY") or os.environ.get("INDOX_ROUTER_API_KEY"):
         return
     skip = pytest.mark.skip(reason="live test: set INDOXHUB_API_KEY to run against indoxhub")
     for item in items:
