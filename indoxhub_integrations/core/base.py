@@ -34,6 +34,7 @@ from .errors import (
     StreamInterruptedError,
     error_from_response,
 )
+from .log_redaction import install_http_log_redaction
 from .payloads import (
     chat_body,
     completion_body,
@@ -204,6 +205,7 @@ class BaseClient:
         self._init_state()
 
     def _init_state(self) -> None:
+        install_http_log_redaction()
         self._token = TokenState()
         self._token.exchange_enabled = bool(self.settings.token_exchange)
         self._catalog: dict[str, ModelInfo] | None = None

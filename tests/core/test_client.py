@@ -383,3 +383,14 @@ async def test_async_retry_and_cut_stream(emulator: Any) -> None:
     with pytest.raises(ByokProviderMismatchError):
         await client.chat(MESSAGES, model=CHAT, byok_api_key=ANTHROPIC_KEY)
     await client.aclose()
+
+
+def test_exchanged_token_never_logged(emulator: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = client_for(emulator, token_exchange=True)
+    client.chat(MESSAGES, model=CHAT)
+    token = client._token.token
+    assert token is not None
+    assert token.get_secret_value() not in caplog.text
+    assert emulator.api_key not in caplog.text
+    assert "set-cookie" in caplog.text.lower()  # httpcore did log the headers, masked
