@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_error
 from .catalog import parse_model_catalog
 from .client import LIMITS, Key, tls_context
-from .errors import IndoxHubError, InvalidRequestError
+from .errors import IndoxHubError
 from .streaming import SSEDecoder
 from .wire import (
     ChatResult,
@@ -96,14 +96,7 @@ class AsyncIndoxHubClient(BaseClient):
                 await self._exchange()
             seen = self._token.token
             http = self.http
-            try:
-                request = http.build_request(
-                    call.method, self._url(http.base_url, call.path), json=call.json,
-                    data=call.form, files=call.files,
-                    headers=self._auth_headers() if call.authenticated else self._static_headers,
-                )  # fmt: skip
-            except (TypeError, ValueError) as exc:  # NaN, bytes, objects: not JSON
-                raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}") from None
+            request = self._build_request(http, call)
             started = time.perf_counter()
             try:
                 response = await self.http.send(request, stream=stream)
@@ -117,17 +110,8 @@ class AsyncIndoxHubClient(BaseClient):
                     reauthed = True
                     await self._exchange(seen)
                     continue
-                try:
-                    self._result(
-                        call, response.status_code, response.headers, response.content, started
-                    )
-                except IndoxHubError as exc:
-                    error = exc
-            delay = self._retry_delay(attempt, error)
-            if delay is None:
-                raise error
-            logger.debug("retrying %s in %.2f s after %s", call.path, delay, type(error).__name__)
-            await asyncio.sleep(delay)
+                error = self._response_error(call, response, started)
+            await asyncio.sleep(self._delay_or_raise(call, attempt, error))
             attempt += 1
 
     async def _run(self, call: Call) -> Any:

@@ -482,6 +482,35 @@ class BaseClient:
         error.request_id = error.request_id or headers.get("x-request-id")
         return error
 
+    def _build_request(self, http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
+        """The HTTP request of ``call`` with auth headers (an exchanged token, else the key)."""
+        try:
+            return http.build_request(
+                call.method, self._url(http.base_url, call.path), json=call.json,
+                data=call.form, files=call.files,
+                headers=self._auth_headers() if call.authenticated else self._static_headers,
+            )  # fmt: skip
+        except (TypeError, ValueError) as exc:  # NaN, bytes, objects: not JSON
+            raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}") from None
+
+    def _response_error(
+        self, call: Call, response: httpx.Response, started: float
+    ) -> IndoxHubError:
+        """The exception for a read error response (status >= 400)."""
+        try:
+            self._result(call, response.status_code, response.headers, response.content, started)
+        except IndoxHubError as error:
+            return error
+        raise AssertionError("an error status always maps to an exception")  # pragma: no cover
+
+    def _delay_or_raise(self, call: Call, attempt: int, error: IndoxHubError) -> float:
+        """Seconds to wait before the next attempt; raises ``error`` when none is due."""
+        delay = self._retry_delay(attempt, error)
+        if delay is None:
+            raise error
+        logger.debug("retrying %s in %.2f s after %s", call.path, delay, type(error).__name__)
+        return delay
+
     def _retry_delay(self, attempt: int, error: IndoxHubError) -> float | None:
         """Seconds to wait before retry number ``attempt + 1``, or ``None`` to raise now."""
         if attempt >= self.settings.max_retries:

@@ -21,7 +21,6 @@ from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_er
 from .catalog import parse_model_catalog
 from .errors import (
     IndoxHubError,
-    InvalidRequestError,
 )
 from .streaming import SSEDecoder
 from .wire import (
@@ -109,14 +108,7 @@ class IndoxHubClient(BaseClient):
                 self._exchange()
             seen = self._token.token
             http = self.http
-            try:
-                request = http.build_request(
-                    call.method, self._url(http.base_url, call.path), json=call.json,
-                    data=call.form, files=call.files,
-                    headers=self._auth_headers() if call.authenticated else self._static_headers,
-                )  # fmt: skip
-            except (TypeError, ValueError) as exc:  # NaN, bytes, objects: not JSON
-                raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}") from None
+            request = self._build_request(http, call)
             started = time.perf_counter()
             try:
                 response = self.http.send(request, stream=stream)
@@ -131,17 +123,8 @@ class IndoxHubClient(BaseClient):
                     logger.debug("401 on %s: exchanging the API key for a token", call.path)
                     self._exchange(seen)
                     continue
-                try:
-                    self._result(
-                        call, response.status_code, response.headers, response.content, started
-                    )
-                except IndoxHubError as exc:
-                    error = exc
-            delay = self._retry_delay(attempt, error)
-            if delay is None:
-                raise error
-            logger.debug("retrying %s in %.2f s after %s", call.path, delay, type(error).__name__)
-            time.sleep(delay)
+                error = self._response_error(call, response, started)
+            time.sleep(self._delay_or_raise(call, attempt, error))
             attempt += 1
 
     def _run(self, call: Call) -> Any:
