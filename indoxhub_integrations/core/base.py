@@ -21,7 +21,7 @@ import httpx
 from pydantic import SecretStr
 
 from . import catalog, parsing, parsing_media
-from .byok import redact, resolve_byok_key, secret_value
+from .byok import redact, resolve_byok_key
 from .config import ClientSettings, resolve_settings
 from .errors import (
     RETRYABLE_STATUSES,
@@ -597,8 +597,3 @@ class BaseClient:
             requested_model=call.model,
             byok_sent=call.byok,
         )
-
-
-def per_call_key(value: str | SecretStr | None) -> str | None:
-    """The plain text of a per-call BYOK key (for adapters that pass it through)."""
-    return secret_value(value)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidRequestError
+from .parsing import parse_arguments
 from .wire import GeneratedImage, ToolCall, ToolCallChunk
 
 
@@ -145,19 +146,6 @@ def join_tool_call_chunks(chunks: Iterable[ToolCallChunk]) -> list[ToolCall]:
             )
         )
     return calls
-
-
-def parse_arguments(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
-    """Tool-call arguments as a dict (``{}`` for empty text; ``{"_raw": text}`` if not JSON)."""
-    if text is None or text == "":
-        return {}
-    if isinstance(text, Mapping):
-        return dict(text)
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {"_raw": text}
-    return value if isinstance(value, dict) else {"_value": value}
 
 
 def merge_params(*layers: Mapping[str, Any] | None) -> dict[str, Any]:

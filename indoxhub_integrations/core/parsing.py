@@ -168,7 +168,7 @@ def _endpoint(endpoint: str) -> Endpoint:
         raise ValueError(f"unknown indoxhub endpoint {endpoint!r}") from None
 
 
-def _parse_arguments(value: Any) -> dict[str, Any]:
+def parse_arguments(value: Any) -> dict[str, Any]:
     """Parse tool-call arguments; text that is not a JSON object is kept under ``"_raw"``."""
     if value is None or value == "":
         return {}
@@ -329,7 +329,7 @@ def _tool_call(item: Any, index: int) -> ToolCall:
     return ToolCall(
         id=_first_str(item, ("call_id", "id")) or f"call_{index if position is None else position}",
         name=_str(function.get("name")) or "",
-        arguments=_parse_arguments(function.get("arguments")),
+        arguments=parse_arguments(function.get("arguments")),
     )
 
 

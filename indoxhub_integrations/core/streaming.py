@@ -23,9 +23,9 @@ from .parsing import (
     _image,
     _lower_headers,
     _map,
-    _parse_arguments,
     _str,
     _text_of,
+    parse_arguments,
     parse_meta,
     parse_usage,
 )
@@ -493,7 +493,7 @@ class StreamAssembler:
             ToolCall(
                 id=state.id or f"call_{index}",
                 name=state.name or "",
-                arguments=_parse_arguments("".join(state.arguments)),
+                arguments=parse_arguments("".join(state.arguments)),
             )
             for index, state in enumerate(self._tools)
         ]
