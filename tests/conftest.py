@@ -1,5 +1,12 @@
 """Shared fixtures: one emulator per test session (reset before each test that uses it),
-canary keys, and a clean environment for every test."""
+canary keys, a clean environment for every test, and the Hypothesis profiles.
+
+Hypothesis profiles (see docs/contributing.md):
+- ``ci`` (the default): derandomized, so every run of the suite generates the same examples and
+  gives the same answer; no deadline and no timing health check (the machine may be loaded).
+- ``explore``: random, with the example database, and 20x as many examples; select it on
+  purpose with ``HYPOTHESIS_PROFILE=explore`` or ``--hypothesis-profile=explore``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 CANARY_PLATFORM_KEY = "ixh-CANARYPLATFORM-3f9a1c7e5b2d4680"
 """The emulator's platform key in tests: it must never show up anywhere but the HTTP request."""
@@ -14,6 +22,35 @@ CANARY_BYOK_KEY = "sk-CANARYBYOK-openai-9d8c7b6a5f4e3d21"
 """A BYOK key (OpenAI-shaped: proves no provider) that must never leak."""
 CANARY_ANTHROPIC_KEY = "sk-ant-CANARYBYOK-anthropic-1a2b3c4d5e6f"
 """A BYOK key whose prefix proves it is Anthropic's."""
+
+CI_EXAMPLES = 100
+"""``max_examples`` of the ``ci`` profile; the ``explore`` profile multiplies it by 20."""
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=CI_EXAMPLES,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile(
+    "explore",
+    derandomize=False,
+    deadline=None,
+    max_examples=20 * CI_EXAMPLES,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+# The default, also for the README's test command; pytest's --hypothesis-profile overrides it.
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def scaled(examples: int) -> int:
+    """A test's ``max_examples`` under the active profile: ``examples`` in ``ci``, 20x that in
+    ``explore`` (a test that sets its own count keeps it in proportion to the profile's)."""
+    return max(1, examples * settings.default.max_examples // CI_EXAMPLES)
+
 
 _CLEARED_PREFIXES = ("INDOXHUB_", "INDOX_ROUTER_")
 _PROVIDER_VARS = (

@@ -15,6 +15,8 @@ from indoxhub_integrations.core import errors
 from indoxhub_integrations.core.streaming import SSEDecoder, StreamAssembler
 from indoxhub_integrations.core.wire import StreamEvent
 
+from ..conftest import scaled
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SSE_FILES = sorted(path.name for path in FIXTURES.glob("*.sse"))
 ENDPOINTS = {"stream_openai_completion.sse": "completion"}
@@ -121,7 +123,7 @@ def test_decoder_every_fixture_same_under_other_line_endings(name: str) -> None:
         assert decode(normal.replace(b"\n", newline)) == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=scaled(60))
 @given(st.sampled_from(SSE_FILES), st.data())
 def test_decoder_property_any_split_same_payloads(name: str, data: st.DataObject) -> None:
     raw = read(name)
@@ -144,7 +146,7 @@ def _dump(result: tuple[list[StreamEvent], BaseException | None]) -> Any:
     return [event.model_dump() for event in events], failure
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=scaled(60))
 @given(st.sampled_from(SSE_FILES), st.data())
 def test_property_random_splits_give_identical_events(name: str, data: st.DataObject) -> None:
     cuts = data.draw(st.lists(st.integers(0, len(read(name))), max_size=30))

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from indoxhub_integrations.emulator import IndoxHubEmulator
 
+from ..conftest import scaled
+
 ENDPOINTS = [
     "/api/v1/chat/completions",
     "/api/v1/completions",
@@ -35,7 +37,7 @@ MODELS = [
     "openai/",
 ]
 FUZZ = settings(
-    max_examples=120,
+    max_examples=scaled(120),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -23,6 +23,8 @@ from indoxhub_integrations.emulator.model import (
 from indoxhub_integrations.emulator.schema_values import ValueSource, build_value
 from indoxhub_integrations.emulator.state import EmulatorState
 
+from ..conftest import scaled
+
 SchemaErrors = Callable[[Any, Any], list[str]]
 
 
@@ -95,7 +97,7 @@ def test_the_schema_checker_itself(schema_errors: SchemaErrors) -> None:
     assert schema_errors(1, {"type": "integer", "minimum": 0}) == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=scaled(300))
 @given(schema=valid_schemas, text=st.text(max_size=60), every=st.booleans())
 def test_built_values_validate(
     schema_errors: SchemaErrors, schema: dict[str, Any], text: str, every: bool
@@ -138,7 +140,7 @@ junk = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=scaled(300))
 @given(schema=junk, text=st.text(max_size=40))
 def test_junk_schemas_never_raise(schema: Any, text: str) -> None:
     build_value(schema, ValueSource(text), all_properties=True)

@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from indoxhub_integrations.emulator.openapi import openapi_schema  # noqa: E402
 
+from ..conftest import scaled  # noqa: E402
+
 SCHEMA = schemathesis.openapi.from_dict(openapi_schema())
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 POSITIVE, NEGATIVE = schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE
@@ -29,7 +31,7 @@ CASES = [
     if mode is POSITIVE or operation.method.upper() != "GET" or operation.path_parameters
 ]
 FUZZ = settings(
-    max_examples=15,
+    max_examples=scaled(15),
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
