@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from indoxhub_integrations.core import byok, content, payloads
-from indoxhub_integrations.core.config import resolve_settings
+from indoxhub_integrations.core.options import resolve_settings
 from indoxhub_integrations.core.errors import (
     AuthenticationError,
     ByokProviderMismatchError,
