@@ -1,7 +1,7 @@
 """Framework-free core: client, wire models, parsing, SSE, BYOK, usage and errors."""
 
 from .client import AsyncIndoxHubClient, IndoxHubClient
-from .config import ClientSettings, resolve_settings
+from .options import ClientSettings, IndoxHubOptions, resolve_settings
 from .usage import UsageLedger, UsageRecord, record_from_result
 from .wire import (
     ChatResult,
@@ -26,6 +26,7 @@ __all__ = [
     "GeneratedImage",
     "ImageResult",
     "IndoxHubClient",
+    "IndoxHubOptions",
     "ModelInfo",
     "ResponseMeta",
     "SpeechResult",

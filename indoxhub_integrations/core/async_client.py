@@ -169,7 +169,7 @@ class AsyncIndoxHubClient(BaseClient):
         if self._async_catalog_lock is None:
             self._async_catalog_lock = asyncio.Lock()
         async with self._async_catalog_lock:
-            if self._catalog is not None:
+            if self._catalog.models is not None:
                 return
             try:
                 self._store_catalog(await self.list_models())

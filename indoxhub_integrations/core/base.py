@@ -22,7 +22,6 @@ from pydantic import SecretStr
 
 from . import catalog, parsing, parsing_media
 from .byok import redact, resolve_byok_key
-from .config import ClientSettings, resolve_settings
 from .errors import (
     RETRYABLE_STATUSES,
     APIConnectionError,
@@ -35,6 +34,7 @@ from .errors import (
     error_from_response,
 )
 from .log_redaction import install_http_log_redaction
+from .options import ClientSettings, resolve_settings
 from .payloads import (
     chat_body,
     completion_body,
@@ -153,6 +153,16 @@ class TokenState:
         self.lock = threading.Lock()
 
 
+class CatalogState:
+    """The model catalog used for cost estimates, shared by the clients of one configuration
+    (the sync client and each event loop's async client fetch it once between them)."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, ModelInfo] | None = None
+        self.failed_at: float | None = None
+        self.lock = threading.Lock()
+
+
 class BaseClient:
     """Settings, request planning, auth headers, retry policy and result handling."""
 
@@ -161,56 +171,32 @@ class BaseClient:
         api_key: str | SecretStr | None = None,
         base_url: str | None = None,
         *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        token_exchange: bool | None = None,
-        byok_api_key: str | SecretStr | None = None,
-        byok_api_keys: Mapping[str, str | SecretStr] | None = None,
-        byok_from_env: bool = False,
-        estimate_cost: bool = True,
-        allow_insecure_http: bool = False,
-        default_headers: Mapping[str, str] | None = None,
         settings: ClientSettings | None = None,
+        **options: Any,
     ) -> None:
         """Create a client; no network I/O happens until the first request.
 
         Args:
             api_key: The indoxhub key (else ``INDOXHUB_API_KEY`` / ``INDOX_ROUTER_API_KEY``).
             base_url: Server root (else ``INDOXHUB_BASE_URL``, else production).
-            timeout: Seconds per request.
-            max_retries: Retries for 429, 5xx and connection failures.
-            token_exchange: ``True`` to exchange the key for an access token up front, ``False``
-                to never, ``None`` to exchange only when the server rejects the bearer key.
-            byok_api_key: Default BYOK key (else ``INDOXHUB_BYOK_API_KEY``).
-            byok_api_keys: BYOK keys per provider.
-            byok_from_env: Read BYOK keys from the providers' own env vars.
-            estimate_cost: Estimate cost from catalog pricing when a response has none.
-            allow_insecure_http: Allow keys over plain http to a non-loopback host.
-            default_headers: Extra headers for every request.
             settings: Ready-made settings (the other arguments are then ignored).
+            **options: Any other field of
+                :class:`~indoxhub_integrations.core.options.IndoxHubOptions` (``timeout``,
+                ``max_retries``, ``token_exchange``, ``byok_api_key``, ``byok_api_keys``,
+                ``byok_from_env``, ``estimate_cost``, ``allow_insecure_http``,
+                ``default_headers``...), documented there once.
+
+        Raises:
+            TypeError: For an argument that is not an option.
         """
-        self.settings = settings or resolve_settings(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            token_exchange=token_exchange,
-            byok_api_key=byok_api_key,
-            byok_api_keys=byok_api_keys,
-            byok_from_env=byok_from_env,
-            estimate_cost=estimate_cost,
-            allow_insecure_http=allow_insecure_http,
-            default_headers=default_headers,
-        )
+        self.settings = settings or resolve_settings(api_key=api_key, base_url=base_url, **options)
         self._init_state()
 
     def _init_state(self) -> None:
         install_http_log_redaction()
         self._token = TokenState()
         self._token.exchange_enabled = bool(self.settings.token_exchange)
-        self._catalog: dict[str, ModelInfo] | None = None
-        self._catalog_failed_at: float | None = None
-        self._catalog_lock = threading.Lock()
+        self._catalog = CatalogState()
         self._urls: dict[str, httpx.URL] = {}
         self._static_headers = {
             "User-Agent": USER_AGENT,
@@ -225,6 +211,10 @@ class BaseClient:
         self.settings = state["settings"]
         self._init_state()
         self._reset_io()
+
+    def share_catalog(self, other: BaseClient) -> None:
+        """Use ``other``'s model catalog (same settings), so it is fetched once for both."""
+        self._catalog = other._catalog
 
     def _reset_io(self) -> None:
         """Forget live connections (overridden by the I/O classes)."""
@@ -531,18 +521,18 @@ class BaseClient:
     def _needs_estimate(self, usage: Usage | None, byok: bool) -> bool:
         if usage is None or usage.cost is not None or byok or not self.settings.estimate_cost:
             return False
-        failed = self._catalog_failed_at
+        failed = self._catalog.failed_at
         return failed is None or time.monotonic() - failed > CATALOG_RETRY_SECONDS
 
     def _store_catalog(self, models: list[ModelInfo] | None) -> None:
         if models is None:
-            self._catalog_failed_at = time.monotonic()
+            self._catalog.failed_at = time.monotonic()
             return
-        self._catalog = {info.id: info for info in models}
-        self._catalog_failed_at = None
+        self._catalog.models = {info.id: info for info in models}
+        self._catalog.failed_at = None
 
     def _estimate(self, usage: Usage, model: str | None) -> Usage:
-        info = (self._catalog or {}).get(model or "")
+        info = (self._catalog.models or {}).get(model or "")
         if info is None:
             return usage
         cost = catalog.estimate_cost(usage, info)

@@ -128,10 +128,25 @@ def resolve_byok_key(
         ByokProviderMismatchError: When the chosen key provably belongs to another provider.
         InvalidRequestError: When the model name has no provider.
     """
+    chosen = _choose_key(model, per_call, instance_key, instance_keys, from_env, environ)
+    if chosen is not None:
+        check_key_matches(model, chosen)
+    return chosen
+
+
+def _choose_key(
+    model: str,
+    per_call: KeyLike | None,
+    instance_key: KeyLike | None,
+    instance_keys: Mapping[str, KeyLike] | None,
+    from_env: bool,
+    environ: Mapping[str, str] | None,
+) -> str | None:
     provider, _ = split_model(model)
     chosen = _key_text(per_call) or _key_text(instance_key)
     if not chosen and instance_keys:
-        chosen = _key_text(instance_keys.get(provider))
+        by_provider = {name.lower(): key for name, key in instance_keys.items()}
+        chosen = _key_text(by_provider.get(provider))
     if not chosen and from_env:
         env = os.environ if environ is None else environ
         for name in PROVIDER_ENV_VARS.get(provider, (f"{provider.upper()}_API_KEY",)):
@@ -140,11 +155,29 @@ def resolve_byok_key(
                 break
     if not chosen:
         return None
-    chosen = chosen.strip()
-    if not chosen:  # blank: no key at all (a platform request), never a BYOK-labelled one
-        return None
-    check_key_matches(model, chosen)
-    return chosen
+    return chosen.strip() or None  # blank: a platform request, never a BYOK-labelled one
+
+
+def byok_applies(
+    model: str,
+    *,
+    per_call: KeyLike | None = None,
+    instance_key: KeyLike | None = None,
+    instance_keys: Mapping[str, KeyLike] | None = None,
+    from_env: bool = False,
+) -> bool:
+    """Whether :func:`resolve_byok_key` would pick a key for this request (for tracing).
+
+    Never raises for a provider mismatch (the request itself reports that); a model name
+    without a provider uses only the per-call and instance-wide keys.
+    """
+    if "/" not in str(model):
+        model = f"unknown/{model}"
+    try:
+        key = _choose_key(model, per_call, instance_key, instance_keys, from_env, None)
+    except InvalidRequestError:
+        return False
+    return key is not None
 
 
 def mask_secret(value: str) -> str:

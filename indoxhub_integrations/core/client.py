@@ -179,8 +179,8 @@ class IndoxHubClient(BaseClient):
         return self._complete_event(event, started)
 
     def _load_catalog(self) -> None:
-        with self._catalog_lock:
-            if self._catalog is not None:
+        with self._catalog.lock:
+            if self._catalog.models is not None:
                 return
             try:
                 self._store_catalog(self.list_models())

@@ -1,103 +1,134 @@
-"""Lazily created, pickle-safe clients for the adapters' models.
+"""Lazily created, pickle-safe clients for one configuration of :class:`IndoxHubOptions`.
 
-Adapters keep a :class:`LazyClients` in a private attribute: constructing a model does no I/O
-and builds no client; the first request builds the settings (raising a clear error for a
-missing key) and the client; pickling drops the live clients, so models can be shipped to
-worker processes.
+:attr:`IndoxHubOptions.clients <indoxhub_integrations.core.options.IndoxHubOptions.clients>`
+keeps one :class:`LazyClients`: constructing a model does no I/O and builds no client; the
+first request resolves the settings (raising a clear error for a missing key) and builds the
+client. Pickling and deep copies drop the live clients.
+
+httpx connection pools belong to one event loop, so each running loop gets its own async
+client; when that loop shuts down (``asyncio.run`` finishing, ``loop.shutdown_asyncgens()``)
+its client's connections are closed on the loop, before it closes. All the clients of one
+configuration share one model catalog, fetched once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Mapping
+import weakref
+from collections.abc import AsyncGenerator
 from typing import Any
 
-from pydantic import SecretStr
+from .async_client import AsyncIndoxHubClient
+from .client import IndoxHubClient
+from .options import ClientSettings, resolve_settings
 
-from .client import AsyncIndoxHubClient, IndoxHubClient
-from .config import ClientSettings, resolve_settings
+
+async def _close_at_shutdown(client: AsyncIndoxHubClient) -> AsyncGenerator[None, None]:
+    """An async generator the loop finalizes at shutdown, closing ``client`` on that loop."""
+    try:
+        yield
+    finally:
+        await client.aclose()
 
 
 class LazyClients:
-    """A sync and an async client built on first use from the same settings."""
+    """A sync client and one async client per event loop, built on first use from one set of
+    option values."""
 
-    def __init__(
-        self,
-        *,
-        api_key: SecretStr | str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        byok_api_key: SecretStr | str | None = None,
-        byok_api_keys: Mapping[str, SecretStr | str] | None = None,
-        byok_from_env: bool = False,
-        **options: Any,
-    ) -> None:
-        self._kwargs: dict[str, Any] = {
-            "api_key": api_key,
-            "base_url": base_url,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "byok_api_key": byok_api_key,
-            "byok_api_keys": byok_api_keys,
-            "byok_from_env": byok_from_env,
-            **options,
-        }
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
         self._reset()
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
         self._settings: ClientSettings | None = None
         self._sync: IndoxHubClient | None = None
-        self._async: AsyncIndoxHubClient | None = None
-        self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._loops: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[AsyncIndoxHubClient, Any]
+        ] = weakref.WeakKeyDictionary()
+        self._no_loop: AsyncIndoxHubClient | None = None
+        self._last: tuple[asyncio.AbstractEventLoop | None, AsyncIndoxHubClient] | None = None
+        self._catalog_owner: IndoxHubClient | AsyncIndoxHubClient | None = None
+
+    def built_from(self, values: dict[str, Any]) -> bool:
+        """Whether these clients were built from exactly ``values`` (the rebuild rule)."""
+        return self._values == values
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"_kwargs": self._kwargs}
+        return {"_values": None}  # never pickle live clients; the owner rebuilds on next use
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._kwargs = state["_kwargs"]
+        self._values = state["_values"] or {}
         self._reset()
 
     def __repr__(self) -> str:
-        return f"LazyClients(base_url={self._kwargs.get('base_url')!r})"
+        return f"LazyClients(base_url={self._values.get('base_url')!r})"
 
     @property
     def settings(self) -> ClientSettings:
-        """The resolved settings (arguments, then env vars, then defaults)."""
+        """The resolved settings (option values, then env vars, then defaults)."""
         if self._settings is None:
             with self._lock:
                 if self._settings is None:
-                    self._settings = resolve_settings(**self._kwargs)
+                    self._settings = resolve_settings(**self._values)
         return self._settings
+
+    def _adopt(self, client: IndoxHubClient | AsyncIndoxHubClient) -> None:
+        """Share one catalog between every client of this configuration (under the lock)."""
+        if self._catalog_owner is None:
+            self._catalog_owner = client
+        else:
+            client.share_catalog(self._catalog_owner)
 
     @property
     def sync(self) -> IndoxHubClient:
         """The synchronous client."""
-        if self._sync is None:
+        client = self._sync
+        if client is None:
             settings = self.settings
             with self._lock:
                 if self._sync is None:
                     self._sync = IndoxHubClient(settings=settings)
-        return self._sync
+                    self._adopt(self._sync)
+                client = self._sync
+        return client
 
     @property
     def async_(self) -> AsyncIndoxHubClient:
-        """The asynchronous client of the running event loop.
-
-        httpx connection pools belong to one event loop, so a model used from another loop
-        (a new ``asyncio.run``, a notebook, a worker thread) gets a client of its own; the
-        token and catalog caches are rebuilt cheaply.
-        """
+        """The asynchronous client of the running event loop (one per loop, closed with it)."""
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
-        if self._async is None or self._async_loop is not loop:
-            settings = self.settings
-            with self._lock:
-                if self._async is None or self._async_loop is not loop:
-                    self._async = AsyncIndoxHubClient(settings=settings)
-                    self._async_loop = loop
-        return self._async
+        last = self._last
+        if last is not None and last[0] is loop:
+            return last[1]
+        settings = self.settings
+        with self._lock:
+            if loop is None:
+                if self._no_loop is None:
+                    self._no_loop = AsyncIndoxHubClient(settings=settings)
+                    self._adopt(self._no_loop)
+                client = self._no_loop
+            else:
+                entry = self._loops.get(loop)
+                if entry is None:
+                    client = AsyncIndoxHubClient(settings=settings)
+                    self._adopt(client)
+                    entry = (client, self._register_close(client))
+                    self._loops[loop] = entry
+                client = entry[0]
+            self._last = (loop, client)
+        return client
+
+    @staticmethod
+    def _register_close(client: AsyncIndoxHubClient) -> Any:
+        """Start a finalizer generator on the running loop (it tracks first-iterated async
+        generators and closes them at shutdown); the returned generator must be kept alive."""
+        closer = _close_at_shutdown(client)
+        step = closer.asend(None)
+        with contextlib.suppress(StopIteration):
+            step.send(None)
+        return closer

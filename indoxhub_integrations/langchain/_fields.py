@@ -1,29 +1,27 @@
 """The constructor fields every LangChain indoxhub class shares, and the helpers built on them.
 
-``IndoxHubFields`` holds the connection and BYOK fields (``model``, ``api_key``, ``base_url``,
-``byok_api_key``, ``byok_api_keys``, ``byok_from_env``, ``timeout``, ``max_retries``) and a
-private, lazily built :class:`~indoxhub_integrations.core.lazy.LazyClients`, so constructing a
-model does no network I/O, never fails for a missing key, and pickles cleanly.
+``IndoxHubFields`` is the core's :class:`~indoxhub_integrations.core.options.IndoxHubOptions`
+(connection and BYOK options, lazily built clients: constructing a model does no network I/O,
+never fails for a missing key, and pickles cleanly) plus ``model`` and LangChain's
+serialization hooks.
 ``SamplingFields`` adds the sampling parameters of the chat and text completion models.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from ..core.byok import PROVIDER_ENV_VARS, secret_value
-from ..core.config import API_KEY_ENV_VARS, BASE_URL_ENV_VAR, BYOK_KEY_ENV_VAR
+from ..core.config import API_KEY_ENV_VARS, BYOK_KEY_ENV_VAR
 from ..core.errors import InvalidRequestError
-from ..core.lazy import LazyClients
+from ..core.options import IndoxHubOptions
 
 try:  # langchain-core is an optional extra; the adapter needs it.
-    from langchain_core.utils import from_env, secret_from_env
+    import langchain_core  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         "indoxhub_integrations.langchain needs langchain-core: "
@@ -35,17 +33,6 @@ LC_NAMESPACE = ["indoxhub_integrations", "langchain"]
 
 BYOK_PER_CALL = "byok_api_key"
 """The per-call keyword that carries a BYOK key (``invoke(..., byok_api_key=...)``)."""
-
-_CLIENT_FIELDS = (
-    "api_key",
-    "base_url",
-    "timeout",
-    "max_retries",
-    "byok_api_key",
-    "byok_api_keys",
-    "byok_from_env",
-    "allow_insecure_http",
-)
 
 SAMPLING_FIELDS = ("temperature", "max_tokens", "top_p", "frequency_penalty", "presence_penalty")
 """Sampling parameters sent as top-level request fields."""
@@ -83,53 +70,21 @@ _DROPPED_KWARGS = ("stream", "ls_structured_output_format", "structured_output_f
 def sanitize_params(params: Mapping[str, Any], *, byok: bool) -> dict[str, Any]:
     """Copy tracing parameters without any key: a per-call BYOK key becomes ``byok: True``."""
     clean = {key: value for key, value in params.items() if key not in _SECRET_KWARGS}
-    if byok or params.get(BYOK_PER_CALL):
+    per_call = params.get(BYOK_PER_CALL)
+    if isinstance(per_call, SecretStr):
+        per_call = per_call.get_secret_value()
+    if byok or (isinstance(per_call, str) and per_call.strip()):
         clean["byok"] = True
     return clean
 
 
-class IndoxHubFields(BaseModel):
-    """Connection, authentication and BYOK fields shared by every indoxhub LangChain class."""
-
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+class IndoxHubFields(IndoxHubOptions):
+    """The shared connection options plus the LangChain specifics: ``model``/``model_name``,
+    ``lc_secrets`` and serializability. The options themselves are documented once, on
+    :class:`~indoxhub_integrations.core.options.IndoxHubOptions`."""
 
     model: str = Field(default="openai/gpt-4o-mini", alias="model_name")
     """The model in ``provider/model`` form (``model_name`` is accepted as an alias)."""
-
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env(list(API_KEY_ENV_VARS), default=None)
-    )
-    """The indoxhub platform key; defaults to ``INDOXHUB_API_KEY``, then
-    ``INDOX_ROUTER_API_KEY``. A missing key is reported on the first request, not here."""
-
-    base_url: str | None = Field(default_factory=from_env(BASE_URL_ENV_VAR, default=None))
-    """Server root; defaults to ``INDOXHUB_BASE_URL``, else ``https://api.indoxhub.com``."""
-
-    byok_api_key: SecretStr | None = Field(
-        default_factory=secret_from_env(BYOK_KEY_ENV_VAR, default=None)
-    )
-    """Your own provider key for every request (``INDOXHUB_BYOK_API_KEY``); BYOK requests
-    spend no indoxhub credits and skip the platform rate limit."""
-
-    byok_api_keys: dict[str, SecretStr] | None = Field(default=None, exclude=True)
-    """Your own provider keys by provider (``{"openai": ..., "anthropic": ...}``), used when no
-    per-call key and no ``byok_api_key`` applies. Never serialized: after ``load``, pass them
-    again or use ``byok_from_env=True``."""
-
-    byok_from_env: bool = False
-    """Read BYOK keys from the providers' usual env vars (``OPENAI_API_KEY``...)."""
-
-    timeout: float | None = None
-    """Seconds before a request times out (core default: 60)."""
-
-    max_retries: int | None = None
-    """Retries for 429, 5xx and connection errors, done once in the core (default: 2)."""
-
-    allow_insecure_http: bool = False
-    """Allow sending keys over plain ``http://`` to a host other than loopback."""
-
-    _lazy: LazyClients | None = PrivateAttr(default=None)
-    _lazy_fingerprint: tuple[Any, ...] | None = PrivateAttr(default=None)
 
     @property
     def model_name(self) -> str:
@@ -145,44 +100,6 @@ class IndoxHubFields(BaseModel):
     def is_lc_serializable(cls) -> bool:
         """indoxhub models serialize with ``dumpd``/``dumps`` (secrets as references)."""
         return True
-
-    def _fingerprint(self) -> tuple[Any, ...]:
-        keys = self.byok_api_keys
-        return tuple(
-            tuple(sorted(keys.items())) if name == "byok_api_keys" and keys else getattr(self, name)
-            for name in _CLIENT_FIELDS
-        )
-
-    @property
-    def clients(self) -> LazyClients:
-        """The sync and async core clients, built on first use from the current fields."""
-        fingerprint = self._fingerprint()
-        lazy = self._lazy
-        if lazy is None or fingerprint != self._lazy_fingerprint:
-            lazy = LazyClients(
-                api_key=self.api_key,
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                byok_api_key=self.byok_api_key,
-                byok_api_keys=self.byok_api_keys,
-                byok_from_env=self.byok_from_env,
-                allow_insecure_http=self.allow_insecure_http,
-            )
-            self._lazy, self._lazy_fingerprint = lazy, fingerprint
-        return lazy
-
-    def byok_configured(self, per_call: Any = None, model: str | None = None) -> bool:
-        """Whether a request would carry a BYOK key (for tracing markers; never the key)."""
-        if secret_value(per_call) or self.byok_api_key is not None:
-            return True
-        provider = (model or self.model).partition("/")[0].lower()
-        if self.byok_api_keys and provider in {name.lower() for name in self.byok_api_keys}:
-            return True
-        if self.byok_from_env:
-            names = PROVIDER_ENV_VARS.get(provider, (f"{provider.upper()}_API_KEY",))
-            return any(os.environ.get(name) for name in names)
-        return False
 
 
 class ExtraParamsFields(BaseModel):

@@ -89,7 +89,10 @@ class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         params = super()._get_invocation_params(stop=stop, **kwargs)
-        byok = self.byok_configured(kwargs.get(BYOK_PER_CALL), kwargs.get("model"))
+        model = kwargs.get("model")
+        byok = self.uses_byok(
+            model if isinstance(model, str) else self.model, kwargs.get(BYOK_PER_CALL)
+        )
         return sanitize_params(params, byok=byok)
 
     def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:

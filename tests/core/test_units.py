@@ -9,7 +9,6 @@ import pytest
 from pydantic import SecretStr
 
 from indoxhub_integrations.core import byok, content, payloads
-from indoxhub_integrations.core.config import resolve_settings
 from indoxhub_integrations.core.errors import (
     AuthenticationError,
     ByokProviderMismatchError,
@@ -23,6 +22,7 @@ from indoxhub_integrations.core.errors import (
     error_from_response,
     error_from_stream_event,
 )
+from indoxhub_integrations.core.options import resolve_settings
 from indoxhub_integrations.core.usage import UsageLedger, UsageRecord
 from indoxhub_integrations.core.wire import GeneratedImage, ToolCall, ToolCallChunk
 
