@@ -1,6 +1,6 @@
-"""Run the README's Python code blocks against one emulator; write the results as JSON.
+"""Run the Python code blocks of Markdown files against one emulator; write the results as JSON.
 
-Usage: ``python run_readme_blocks.py README.md WORKDIR RESULTS.json``
+Usage: ``python run_doc_blocks.py WORKDIR RESULTS.json FILE.md [FILE.md ...]``
 
 Runs in its own process so that the blocks' global effects (LlamaIndex ``Settings``,
 instrumentation handlers) stay out of the test session. Each block runs in a fresh namespace,
@@ -20,7 +20,7 @@ import time
 import traceback
 from pathlib import Path
 
-from docs_support import README_PROVIDER_KEYS, python_blocks
+from docs_support import README_PROVIDER_KEYS, python_blocks, relative_name
 
 from indoxhub_integrations.emulator import IndoxHubEmulator
 
@@ -34,8 +34,13 @@ def _forget_llama_index_settings() -> None:
     Settings._embed_model = None
 
 
-def main(readme: str, workdir: str, results_path: str) -> None:
-    blocks = [b for b in python_blocks(Path(readme).read_text()) if b.marker is None]
+def main(workdir: str, results_path: str, *files: str) -> None:
+    blocks = [
+        block
+        for file in files
+        for block in python_blocks(Path(file).read_text(encoding="utf-8"), relative_name(file))
+        if block.marker is None
+    ]
     results = []
     with IndoxHubEmulator(credits=100.0) as emulator:
         os.environ.update(README_PROVIDER_KEYS)
@@ -44,21 +49,21 @@ def main(readme: str, workdir: str, results_path: str) -> None:
         for block in blocks:
             emulator.reset()
             _forget_llama_index_settings()
-            folder = Path(workdir, block.id)
+            folder = Path(workdir, block.folder)
             folder.mkdir(parents=True, exist_ok=True)
             os.chdir(folder)
             output = io.StringIO()
             started = time.perf_counter()
             error = None
             try:
-                code = compile(block.code, f"README.md:{block.line}", "exec")
+                code = compile(block.code, block.location, "exec")
                 with contextlib.redirect_stdout(output):
-                    exec(code, {"__name__": "__readme__"})
+                    exec(code, {"__name__": "__docs__"})
             except BaseException:
                 error = traceback.format_exc()
             results.append(
                 {
-                    "line": block.line,
+                    "location": block.location,
                     "error": error,
                     "output": output.getvalue(),
                     "seconds": round(time.perf_counter() - started, 2),
@@ -68,4 +73,4 @@ def main(readme: str, workdir: str, results_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:])
