@@ -126,5 +126,5 @@ def code_blocks(text: str, source: str = "") -> list[CodeBlock]:
 
 
 def python_blocks(text: str, source: str = "") -> list[CodeBlock]:
-    """The ```` ```python ```` (or ```` ```py ````) blocks of ``text`` (from the file ``source``)."""
+    """The ```` ```python ```` (or ```` ```py ````) blocks of ``text`` (from file ``source``)."""
     return [block for block in code_blocks(text, source) if block.language in ("python", "py")]
