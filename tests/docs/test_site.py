@@ -27,3 +27,5 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     assert (site / "notebooks" / "01_langchain_quickstart.ipynb").is_file()
     changelog = (site / "changelog" / "index.html").read_text(encoding="utf-8")
     assert "Unreleased" in changelog  # CHANGELOG.md is included, not linked
+    core_client = (site / "core-client" / "index.html").read_text(encoding="utf-8")
+    assert "Needs a real indoxhub account" in core_client  # the needs-real-key marker, shown
