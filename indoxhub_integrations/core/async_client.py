@@ -14,7 +14,15 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_error
+from .base import (
+    API_PREFIX,
+    AudioInput,
+    BaseClient,
+    Call,
+    Outcome,
+    logger,
+    transport_error,
+)
 from .catalog import parse_model_catalog
 from .client import LIMITS, Key, tls_context
 from .errors import IndoxHubError
@@ -101,11 +109,15 @@ class AsyncIndoxHubClient(BaseClient):
             try:
                 response = await self.http.send(request, stream=stream)
             except httpx.HTTPError as exc:
+                self._record_transport_error(call, exc)
                 error = transport_error(exc)
             else:
                 if response.status_code < 400:
                     return response
                 await response.aread()
+                self._record_attempt(
+                    call, "failed", status=response.status_code, headers=response.headers
+                )
                 if self._should_reauth(response.status_code, call, reauthed, response.content):
                     reauthed = True
                     await self._exchange(seen)
@@ -117,13 +129,17 @@ class AsyncIndoxHubClient(BaseClient):
     async def _run(self, call: Call) -> Any:
         started = time.perf_counter()
         response = await self._open(call, stream=False)
-        result = self._result(
-            call, response.status_code, response.headers, response.content, started
-        )
+        try:
+            result = self._result(
+                call, response.status_code, response.headers, response.content, started
+            )
+        except IndoxHubError:  # answered 2xx, but unreadable: the cost is unknown
+            self._record_attempt(call, "unknown", status=response.status_code)
+            raise
         if self._needs_estimate(getattr(result, "usage", None), call.byok):
             await self._load_catalog()
             result = self._apply_estimate(result)
-        return result
+        return self._record_result(call, result)
 
     async def _stream(self, call: Call) -> AsyncIterator[StreamEvent]:
         attempt = 0
@@ -134,6 +150,7 @@ class AsyncIndoxHubClient(BaseClient):
             decoder = SSEDecoder()
             yielded = False
             done: StreamEvent | None = None
+            outcome: Outcome = "aborted"  # until the stream ends or breaks
             try:
                 try:
                     async for chunk in _with_end(response.aiter_bytes()):
@@ -145,15 +162,23 @@ class AsyncIndoxHubClient(BaseClient):
                                 else:
                                     yield event
                     assembler.finish()
+                    outcome = "completed"
                 except httpx.HTTPError as exc:
+                    outcome = "unknown"
                     delay = self._stream_retry_delay(call, attempt, exc, yielded)
                     await asyncio.sleep(delay)
                     attempt += 1
                     continue
                 except IndoxHubError as exc:
+                    outcome = "unknown"
                     raise self._stream_failure(call, response.headers, exc) from None
             finally:
                 await response.aclose()
+                if outcome != "completed" or done is None:  # else the done event records it
+                    self._record_attempt(
+                        call, "unknown" if outcome == "completed" else outcome,
+                        status=response.status_code, headers=response.headers,
+                    )  # fmt: skip
             # The connection is back in the pool before a cost estimate may fetch the catalog:
             # with every pooled connection held by a stream, that fetch would otherwise wait.
             if done is not None:
@@ -163,7 +188,7 @@ class AsyncIndoxHubClient(BaseClient):
     async def _finish_event(self, event: StreamEvent, call: Call, started: float) -> StreamEvent:
         if self._needs_estimate(event.usage, call.byok):
             await self._load_catalog()
-        return self._complete_event(event, started)
+        return self._complete_event(event, started, call)
 
     async def _load_catalog(self) -> None:
         if self._async_catalog_lock is None:

@@ -44,7 +44,8 @@ from .payloads import (
     transcription_form,
 )
 from .streaming import StreamAssembler
-from .wire import ModelInfo, StreamEvent, Usage
+from .usage import emit_usage, record_from_parts, record_from_result
+from .wire import ModelInfo, ResponseMeta, StreamEvent, Usage, UsageRecord
 
 logger = logging.getLogger("indoxhub_integrations")
 
@@ -135,6 +136,17 @@ def read_audio(file: AudioInput, filename: str | None) -> tuple[str, bytes, str]
     suffix = name.rsplit(".", 1)[-1].lower()
     media = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4", "ogg": "audio/ogg"}
     return name, data, media.get(suffix, "application/octet-stream")
+
+
+Outcome = Literal["completed", "aborted", "unknown", "failed"]
+
+NOT_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+"""Transport errors raised before the request left the client (no usage record)."""
 
 
 def transport_error(exc: Exception) -> IndoxHubError:
@@ -548,7 +560,7 @@ class BaseClient:
         result.usage = self._estimate(usage, meta.model)
         return result
 
-    def _complete_event(self, event: StreamEvent, started: float) -> StreamEvent:
+    def _complete_event(self, event: StreamEvent, started: float, call: Call) -> StreamEvent:
         """Finish a stream's ``done`` event: cost estimate and client-measured duration."""
         if (
             event.usage is not None
@@ -564,7 +576,55 @@ class BaseClient:
                 event.result.usage = event.usage
             if event.meta is not None:
                 event.result.meta = event.meta
+        if call.endpoint is not None:
+            record = record_from_parts(
+                event.usage or Usage(), event.meta or ResponseMeta(),
+                images=len(event.result.images) if event.result is not None else 0,
+                status=200,
+            )  # fmt: skip
+            if event.meta is None or event.meta.endpoint is None:
+                record = record.model_copy(update={"endpoint": call.endpoint})
+            self._attach(event.meta, event.result, record)
+            emit_usage(record)
         return event
+
+    # ----------------------------------------------------------------- usage records
+    @staticmethod
+    def _attach(meta: ResponseMeta | None, result: Any, record: UsageRecord) -> None:
+        for target in (meta, getattr(result, "meta", None)):
+            if isinstance(target, ResponseMeta):
+                target.record = record
+
+    def _record_result(self, call: Call, result: Any) -> Any:
+        """Emit the record of a completed model call and carry it on the result's meta."""
+        meta = getattr(result, "meta", None)
+        if call.endpoint is not None and isinstance(meta, ResponseMeta):
+            record = record_from_result(result).model_copy(update={"status": 200})
+            meta.record = record
+            emit_usage(record)
+        return result
+
+    def _record_attempt(
+        self, call: Call, outcome: Outcome, *, status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        """Emit the record of an attempt that reached the server without a complete answer:
+        ``failed`` (an error answer: no spend), ``unknown`` or ``aborted`` (cost unknown)."""
+        if call.endpoint is None:
+            return
+        emit_usage(
+            UsageRecord(
+                endpoint=call.endpoint, model=call.model,
+                provider=call.model.partition("/")[0] if call.model else None,
+                request_id=(headers or {}).get("x-request-id"), byok=call.byok,
+                cost=0.0 if outcome == "failed" else None, outcome=outcome, status=status,
+            )
+        )  # fmt: skip
+
+    def _record_transport_error(self, call: Call, exc: Exception) -> None:
+        """Record an attempt broken by a transport error if the request may have been sent."""
+        if not isinstance(exc, NOT_SENT):
+            self._record_attempt(call, "unknown")
 
     def _stream_retry_delay(self, call: Call, attempt: int, exc: Exception, yielded: bool) -> float:
         """The delay before re-opening a broken stream, or raise when it must not be retried.

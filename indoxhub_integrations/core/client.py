@@ -17,7 +17,15 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_error
+from .base import (
+    API_PREFIX,
+    AudioInput,
+    BaseClient,
+    Call,
+    Outcome,
+    logger,
+    transport_error,
+)
 from .catalog import parse_model_catalog
 from .errors import (
     IndoxHubError,
@@ -113,11 +121,15 @@ class IndoxHubClient(BaseClient):
             try:
                 response = self.http.send(request, stream=stream)
             except httpx.HTTPError as exc:
+                self._record_transport_error(call, exc)
                 error = transport_error(exc)
             else:
                 if response.status_code < 400:
                     return response
                 response.read()
+                self._record_attempt(
+                    call, "failed", status=response.status_code, headers=response.headers
+                )
                 if self._should_reauth(response.status_code, call, reauthed, response.content):
                     reauthed = True
                     logger.debug("401 on %s: exchanging the API key for a token", call.path)
@@ -130,13 +142,17 @@ class IndoxHubClient(BaseClient):
     def _run(self, call: Call) -> Any:
         started = time.perf_counter()
         response = self._open(call, stream=False)
-        result = self._result(
-            call, response.status_code, response.headers, response.content, started
-        )
+        try:
+            result = self._result(
+                call, response.status_code, response.headers, response.content, started
+            )
+        except IndoxHubError:  # answered 2xx, but unreadable: the cost is unknown
+            self._record_attempt(call, "unknown", status=response.status_code)
+            raise
         if self._needs_estimate(getattr(result, "usage", None), call.byok):
             self._load_catalog()
             result = self._apply_estimate(result)
-        return result
+        return self._record_result(call, result)
 
     def _stream(self, call: Call) -> Iterator[StreamEvent]:
         attempt = 0
@@ -147,6 +163,7 @@ class IndoxHubClient(BaseClient):
             decoder = SSEDecoder()
             yielded = False
             done: StreamEvent | None = None
+            outcome: Outcome = "aborted"  # until the stream ends or breaks
             try:
                 try:
                     for chunk in itertools.chain(response.iter_bytes(), (None,)):
@@ -158,15 +175,23 @@ class IndoxHubClient(BaseClient):
                                 else:
                                     yield event
                     assembler.finish()
+                    outcome = "completed"
                 except httpx.HTTPError as exc:
+                    outcome = "unknown"
                     delay = self._stream_retry_delay(call, attempt, exc, yielded)
                     time.sleep(delay)
                     attempt += 1
                     continue
                 except IndoxHubError as exc:
+                    outcome = "unknown"
                     raise self._stream_failure(call, response.headers, exc) from None
             finally:
                 response.close()
+                if outcome != "completed" or done is None:  # else the done event records it
+                    self._record_attempt(
+                        call, "unknown" if outcome == "completed" else outcome,
+                        status=response.status_code, headers=response.headers,
+                    )  # fmt: skip
             # The connection is back in the pool before a cost estimate may fetch the catalog:
             # with every pooled connection held by a stream, that fetch would otherwise wait.
             if done is not None:
@@ -176,7 +201,7 @@ class IndoxHubClient(BaseClient):
     def _finish_event(self, event: StreamEvent, call: Call, started: float) -> StreamEvent:
         if self._needs_estimate(event.usage, call.byok):
             self._load_catalog()
-        return self._complete_event(event, started)
+        return self._complete_event(event, started, call)
 
     def _load_catalog(self) -> None:
         with self._catalog.lock:

@@ -47,6 +47,52 @@ class Usage(_Model):
     """True when ``cost`` was computed from the model's catalog pricing, not reported."""
 
 
+class UsageRecord(BaseModel):
+    """What one indoxhub request used and cost."""
+
+    model_config = ConfigDict(frozen=True)
+
+    endpoint: str
+    """``chat``, ``completion``, ``embedding``, ``image``, ``text_to_speech``..."""
+    model: str | None = None
+    """The model in ``provider/model`` form."""
+    provider: str | None = None
+    """The provider that served the request."""
+    request_id: str | None = None
+    """The server's request id."""
+    input_tokens: int = 0
+    """Prompt tokens."""
+    output_tokens: int = 0
+    """Completion tokens."""
+    total_tokens: int = 0
+    """Input plus output tokens."""
+    cached_tokens: int = 0
+    """Input tokens read from the prompt cache."""
+    reasoning_tokens: int = 0
+    """Output tokens spent on reasoning."""
+    characters: int | None = None
+    """Characters synthesised (text to speech)."""
+    images: int = 0
+    """Images generated."""
+    cost: float | None = None
+    """USD; ``None`` when unknown (never a made-up 0); 0 for BYOK."""
+    cost_estimated: bool = False
+    """True when the cost was computed from catalog pricing."""
+    byok: bool = False
+    """True when the request used the caller's own provider key."""
+    rate_limit_bypass: str | None = None
+    """The ``X-RateLimit-Bypass`` header, when present."""
+    duration_ms: float | None = None
+    """How long the request took."""
+    outcome: Literal["completed", "aborted", "unknown", "failed"] = "completed"
+    """``completed``: answered (a stream read to its end); ``aborted``: a stream the consumer
+    closed early (cost as far as reported, else unknown); ``unknown``: sent but no complete
+    answer arrived (timeout, dropped connection, broken stream), so the cost is unknown;
+    ``failed``: the server answered an error (a failed attempt, not spend)."""
+    status: int | None = None
+    """The HTTP status of the attempt, when an answer arrived."""
+
+
 class ResponseMeta(_Model):
     """Metadata of one response, from its body and headers."""
 
@@ -64,6 +110,9 @@ class ResponseMeta(_Model):
     """The ``X-RateLimit-Bypass`` header text, when present."""
     duration_ms: float | None = None
     """Server-reported duration, else the client-measured one, in milliseconds."""
+    record: UsageRecord | None = Field(default=None, repr=False, exclude=True)
+    """The core's usage record of this request, set when the answer is complete (the record
+    every usage scope counted; handlers read it instead of rebuilding one)."""
 
 
 class ToolCall(_Model):

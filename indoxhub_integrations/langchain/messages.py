@@ -41,6 +41,8 @@ from ..core.wire import ChatResult, GeneratedImage, ResponseMeta, StreamEvent, T
 
 MODEL_PROVIDER = "indoxhub"
 """The ``response_metadata["model_provider"]`` of every indoxhub answer."""
+USAGE_RECORD_KEY = "usage_record"
+"""The metadata key carrying the core's ``UsageRecord`` (as a dict) of an answer."""
 
 _SKIPPED_BLOCKS = frozenset(
     {
@@ -223,6 +225,7 @@ def result_metadata(
         "rate_limit_bypass": meta.rate_limit_bypass,
         "duration_ms": meta.duration_ms,
         "endpoint": meta.endpoint or endpoint,
+        **({USAGE_RECORD_KEY: meta.record.model_dump()} if meta.record is not None else {}),
     }
 
 
