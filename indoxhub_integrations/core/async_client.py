@@ -15,16 +15,32 @@ import httpx
 from pydantic import SecretStr
 
 from .base import (
-    API_PREFIX,
-    AudioInput,
+    LIMITS,
     BaseClient,
     Call,
+    Key,
     Outcome,
+    T,
     logger,
+    tls_context,
     transport_error,
 )
 from .catalog import parse_model_catalog
-from .client import LIMITS, Key, tls_context
+from .endpoints import (
+    CHAT,
+    COMPLETION,
+    EMBEDDING,
+    IMAGE,
+    SPEECH,
+    TRANSCRIPTION,
+    TRANSLATION,
+    AudioInput,
+    catalog_path,
+    get_call,
+    model_path,
+    select_model,
+    stop_stream_path,
+)
 from .errors import IndoxHubError
 from .streaming import SSEDecoder
 from .wire import (
@@ -97,7 +113,7 @@ class AsyncIndoxHubClient(BaseClient):
                 response.status_code, self._decode(response.content), response.headers
             )
 
-    async def _open(self, call: Call, *, stream: bool) -> httpx.Response:
+    async def _open(self, call: Call[Any], *, stream: bool) -> httpx.Response:
         attempt, reauthed = 0, False
         while True:
             if call.authenticated and self._should_exchange_first():
@@ -126,7 +142,7 @@ class AsyncIndoxHubClient(BaseClient):
             await asyncio.sleep(self._delay_or_raise(call, attempt, error))
             attempt += 1
 
-    async def _run(self, call: Call) -> Any:
+    async def _run(self, call: Call[T]) -> T:
         started = time.perf_counter()
         response = await self._open(call, stream=False)
         try:
@@ -141,7 +157,7 @@ class AsyncIndoxHubClient(BaseClient):
             result = self._apply_estimate(result)
         return self._record_result(call, result)
 
-    async def _stream(self, call: Call) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, call: Call[Any]) -> AsyncIterator[StreamEvent]:
         attempt = 0
         while True:
             started = time.perf_counter()
@@ -185,7 +201,9 @@ class AsyncIndoxHubClient(BaseClient):
                 yield await self._finish_event(done, call, started)
             return
 
-    async def _finish_event(self, event: StreamEvent, call: Call, started: float) -> StreamEvent:
+    async def _finish_event(
+        self, event: StreamEvent, call: Call[Any], started: float
+    ) -> StreamEvent:
         if self._needs_estimate(event.usage, call.byok):
             await self._load_catalog()
         return self._complete_event(event, started, call)
@@ -212,12 +230,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> ChatResult:
         """Send a chat request (see :meth:`IndoxHubClient.chat`)."""
-        call = self._chat_call(
-            messages, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
-        result: ChatResult = await self._run(call)
-        return result
+        return await self._run(call)
 
     async def stream_chat(
         self,
@@ -229,8 +246,8 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> AsyncIterator[StreamEvent]:
         """Stream a chat answer: ``async for event in await client.stream_chat(...)``."""
-        call = self._chat_call(
-            messages, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -245,12 +262,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> ChatResult:
         """Send a text completion request."""
-        call = self._completion_call(
-            prompt, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
-        result: ChatResult = await self._run(call)
-        return result
+        return await self._run(call)
 
     async def stream_complete(
         self,
@@ -262,8 +278,8 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> AsyncIterator[StreamEvent]:
         """Stream a text completion: ``async for event in await client.stream_complete(...)``."""
-        call = self._completion_call(
-            prompt, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -278,11 +294,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> EmbeddingResult:
         """Embed texts; vectors in input order."""
-        call = self._embedding_call(
-            texts, model, params, byok_api_key=byok_api_key, additional_params=additional_params
-        )
-        result: EmbeddingResult = await self._run(call)
-        return result
+        call = self._plan(
+            EMBEDDING, texts, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        return await self._run(call)
 
     async def generate_image(
         self,
@@ -294,11 +310,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> ImageResult:
         """Generate images."""
-        call = self._image_call(
-            prompt, model, params, byok_api_key=byok_api_key, additional_params=additional_params
-        )
-        result: ImageResult = await self._run(call)
-        return result
+        call = self._plan(
+            IMAGE, prompt, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        return await self._run(call)
 
     async def text_to_speech(
         self,
@@ -310,11 +326,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> SpeechResult:
         """Synthesise speech."""
-        call = self._speech_call(
-            input, model, params, byok_api_key=byok_api_key, additional_params=additional_params
-        )
-        result: SpeechResult = await self._run(call)
-        return result
+        call = self._plan(
+            SPEECH, input, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        return await self._run(call)
 
     async def speech_to_text(
         self,
@@ -326,11 +342,10 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> TranscriptionResult:
         """Transcribe audio."""
-        call = self._transcription_call(
-            file, model, params, byok_api_key=byok_api_key, translate=False, filename=filename
+        call = self._plan(
+            TRANSCRIPTION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
-        result: TranscriptionResult = await self._run(call)
-        return result
+        return await self._run(call)
 
     async def translate_audio(
         self,
@@ -342,38 +357,33 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> TranscriptionResult:
         """Translate audio into English text."""
-        call = self._transcription_call(
-            file, model, params, byok_api_key=byok_api_key, translate=True, filename=filename
+        call = self._plan(
+            TRANSLATION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
-        result: TranscriptionResult = await self._run(call)
-        return result
+        return await self._run(call)
 
     async def list_models(self, provider: str | None = None) -> list[ModelInfo]:
         """The model catalog with pricing."""
-        path = f"models/{provider}" if provider else "models/"
-        return parse_model_catalog(await self._run(self._get_call(path)), provider=provider)
+        body = await self._run(get_call(catalog_path(provider)))
+        return parse_model_catalog(body, provider=provider)
 
     async def get_model(self, model: str) -> ModelInfo:
         """One model's catalog entry."""
-        provider = model.split("/", 1)[0]
-        models = parse_model_catalog(
-            await self._run(self._get_call(f"models/{model}")), provider=provider
-        )
-        return models[0]
+        body = await self._run(get_call(model_path(model)))
+        return select_model(parse_model_catalog(body, provider=model.split("/", 1)[0]), model)
 
     async def me(self) -> dict[str, Any]:
         """The account: ``credits``, ``account_tier``..."""
-        result: dict[str, Any] = await self._run(self._get_call("user/me"))
+        result: dict[str, Any] = await self._run(get_call("user/me"))
         return result
 
     async def usage(self) -> dict[str, Any]:
         """The account's usage report."""
-        result: dict[str, Any] = await self._run(self._get_call("user/usage"))
+        result: dict[str, Any] = await self._run(get_call("user/usage"))
         return result
 
     async def stop_stream(self, stream_id: str, *, endpoint: str = "chat") -> dict[str, Any]:
         """Ask the server to stop a running stream."""
-        path = "completions" if endpoint.startswith("completion") else "chat"
-        call = Call("POST", f"{API_PREFIX}/{path}/stop-stream/{stream_id}")
+        call: Call[dict[str, Any]] = Call("POST", stop_stream_path(stream_id, endpoint))
         result: dict[str, Any] = await self._run(call)
         return result

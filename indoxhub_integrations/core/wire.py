@@ -165,10 +165,6 @@ class ChatResult(_Result):
     """Images the chat model produced."""
 
 
-CompletionResult = ChatResult
-"""Text completions share the chat result model."""
-
-
 class EmbeddingResult(_Result):
     """The answer of an embeddings request."""
 
@@ -249,9 +245,20 @@ class StreamEvent(_Model):
     meta: ResponseMeta | None = None
     """The response metadata; set on the ``done`` event."""
     result: ChatResult | None = None
-    """The whole answer assembled from the stream; set on the ``done`` event."""
+    """The whole answer assembled from the stream; always set on the ``done`` event, with the
+    event's final usage and meta."""
     raw: dict[str, Any] | None = None
     """The event's JSON as received."""
+
+    def done_result(self) -> ChatResult:
+        """The whole answer a ``done`` event carries.
+
+        Raises:
+            ValueError: For an event that is not a stream's ``done`` event.
+        """
+        if self.result is None:
+            raise ValueError(f"A {self.type!r} stream event carries no result; only 'done' does.")
+        return self.result
 
 
 class ModelInfo(_Model):
