@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from . import endpoints as ep
 from .base import (
     LIMITS,
     BaseClient,
@@ -26,21 +27,7 @@ from .base import (
     transport_error,
 )
 from .catalog import parse_model_catalog
-from .endpoints import (
-    CHAT,
-    COMPLETION,
-    EMBEDDING,
-    IMAGE,
-    SPEECH,
-    TRANSCRIPTION,
-    TRANSLATION,
-    AudioInput,
-    catalog_path,
-    get_call,
-    model_path,
-    select_model,
-    stop_stream_path,
-)
+from .endpoints import AudioInput
 from .errors import IndoxHubError
 from .streaming import SSEDecoder
 from .wire import (
@@ -231,7 +218,7 @@ class AsyncIndoxHubClient(BaseClient):
     ) -> ChatResult:
         """Send a chat request (see :meth:`IndoxHubClient.chat`)."""
         call = self._plan(
-            CHAT, messages, model, params, byok_api_key=byok_api_key,
+            ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
         return await self._run(call)
@@ -247,7 +234,7 @@ class AsyncIndoxHubClient(BaseClient):
     ) -> AsyncIterator[StreamEvent]:
         """Stream a chat answer: ``async for event in await client.stream_chat(...)``."""
         call = self._plan(
-            CHAT, messages, model, params, byok_api_key=byok_api_key,
+            ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -263,7 +250,7 @@ class AsyncIndoxHubClient(BaseClient):
     ) -> ChatResult:
         """Send a text completion request."""
         call = self._plan(
-            COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
+            ep.COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
         return await self._run(call)
@@ -279,7 +266,7 @@ class AsyncIndoxHubClient(BaseClient):
     ) -> AsyncIterator[StreamEvent]:
         """Stream a text completion: ``async for event in await client.stream_complete(...)``."""
         call = self._plan(
-            COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
+            ep.COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -295,7 +282,7 @@ class AsyncIndoxHubClient(BaseClient):
     ) -> EmbeddingResult:
         """Embed texts; vectors in input order."""
         call = self._plan(
-            EMBEDDING, texts, model, params, byok_api_key=byok_api_key,
+            ep.EMBEDDING, texts, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params,
         )  # fmt: skip
         return await self._run(call)
@@ -311,7 +298,7 @@ class AsyncIndoxHubClient(BaseClient):
     ) -> ImageResult:
         """Generate images."""
         call = self._plan(
-            IMAGE, prompt, model, params, byok_api_key=byok_api_key,
+            ep.IMAGE, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params,
         )  # fmt: skip
         return await self._run(call)
@@ -327,7 +314,7 @@ class AsyncIndoxHubClient(BaseClient):
     ) -> SpeechResult:
         """Synthesise speech."""
         call = self._plan(
-            SPEECH, input, model, params, byok_api_key=byok_api_key,
+            ep.SPEECH, input, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params,
         )  # fmt: skip
         return await self._run(call)
@@ -343,7 +330,7 @@ class AsyncIndoxHubClient(BaseClient):
     ) -> TranscriptionResult:
         """Transcribe audio."""
         call = self._plan(
-            TRANSCRIPTION, file, model, params, byok_api_key=byok_api_key, filename=filename
+            ep.TRANSCRIPTION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
         return await self._run(call)
 
@@ -358,32 +345,32 @@ class AsyncIndoxHubClient(BaseClient):
     ) -> TranscriptionResult:
         """Translate audio into English text."""
         call = self._plan(
-            TRANSLATION, file, model, params, byok_api_key=byok_api_key, filename=filename
+            ep.TRANSLATION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
         return await self._run(call)
 
     async def list_models(self, provider: str | None = None) -> list[ModelInfo]:
         """The model catalog with pricing."""
-        body = await self._run(get_call(catalog_path(provider)))
+        body = await self._run(ep.get_call(ep.catalog_path(provider)))
         return parse_model_catalog(body, provider=provider)
 
     async def get_model(self, model: str) -> ModelInfo:
         """One model's catalog entry."""
-        body = await self._run(get_call(model_path(model)))
-        return select_model(parse_model_catalog(body, provider=model.split("/", 1)[0]), model)
+        body = await self._run(ep.get_call(ep.model_path(model)))
+        return ep.select_model(parse_model_catalog(body, provider=model.split("/", 1)[0]), model)
 
     async def me(self) -> dict[str, Any]:
         """The account: ``credits``, ``account_tier``..."""
-        result: dict[str, Any] = await self._run(get_call("user/me"))
+        result: dict[str, Any] = await self._run(ep.get_call("user/me"))
         return result
 
     async def usage(self) -> dict[str, Any]:
         """The account's usage report."""
-        result: dict[str, Any] = await self._run(get_call("user/usage"))
+        result: dict[str, Any] = await self._run(ep.get_call("user/usage"))
         return result
 
     async def stop_stream(self, stream_id: str, *, endpoint: str = "chat") -> dict[str, Any]:
         """Ask the server to stop a running stream."""
-        call: Call[dict[str, Any]] = Call("POST", stop_stream_path(stream_id, endpoint))
+        call: Call[dict[str, Any]] = Call("POST", ep.stop_stream_path(stream_id, endpoint))
         result: dict[str, Any] = await self._run(call)
         return result

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from . import endpoints as ep
 from .async_client import AsyncIndoxHubClient
 from .base import (
     LIMITS,
@@ -28,21 +29,7 @@ from .base import (
     transport_error,
 )
 from .catalog import parse_model_catalog
-from .endpoints import (
-    CHAT,
-    COMPLETION,
-    EMBEDDING,
-    IMAGE,
-    SPEECH,
-    TRANSCRIPTION,
-    TRANSLATION,
-    AudioInput,
-    catalog_path,
-    get_call,
-    model_path,
-    select_model,
-    stop_stream_path,
-)
+from .endpoints import AudioInput
 from .errors import (
     IndoxHubError,
 )
@@ -240,7 +227,7 @@ class IndoxHubClient(BaseClient):
                 ``additional_params``. ``None`` values are omitted.
         """
         call = self._plan(
-            CHAT, messages, model, params, byok_api_key=byok_api_key,
+            ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
         return self._run(call)
@@ -259,7 +246,7 @@ class IndoxHubClient(BaseClient):
         The request is validated (and BYOK checked) when this is called, before iterating.
         """
         call = self._plan(
-            CHAT, messages, model, params, byok_api_key=byok_api_key,
+            ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -275,7 +262,7 @@ class IndoxHubClient(BaseClient):
     ) -> ChatResult:
         """Send a text completion request (same options as :meth:`chat`)."""
         call = self._plan(
-            COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
+            ep.COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
         return self._run(call)
@@ -291,7 +278,7 @@ class IndoxHubClient(BaseClient):
     ) -> Iterator[StreamEvent]:
         """Stream a text completion; the last event has ``type == "done"``."""
         call = self._plan(
-            COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
+            ep.COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -310,7 +297,7 @@ class IndoxHubClient(BaseClient):
         ``dimensions`` and other options go in ``additional_params``.
         """
         call = self._plan(
-            EMBEDDING, texts, model, params, byok_api_key=byok_api_key,
+            ep.EMBEDDING, texts, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params,
         )  # fmt: skip
         return self._run(call)
@@ -327,7 +314,7 @@ class IndoxHubClient(BaseClient):
         """Generate images. Options: ``size``, ``n``, ``quality``, ``style``,
         ``response_format``, ``aspect_ratio`` (Google) and the other documented fields."""
         call = self._plan(
-            IMAGE, prompt, model, params, byok_api_key=byok_api_key,
+            ep.IMAGE, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params,
         )  # fmt: skip
         return self._run(call)
@@ -344,7 +331,7 @@ class IndoxHubClient(BaseClient):
         """Synthesise speech. Options: ``voice``, ``instructions``, ``response_format``,
         ``speed``."""
         call = self._plan(
-            SPEECH, input, model, params, byok_api_key=byok_api_key,
+            ep.SPEECH, input, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params,
         )  # fmt: skip
         return self._run(call)
@@ -361,7 +348,7 @@ class IndoxHubClient(BaseClient):
         """Transcribe audio (a path, bytes or a binary file). Options: ``language``,
         ``prompt``, ``response_format``, ``temperature``, ``timestamp_granularities``."""
         call = self._plan(
-            TRANSCRIPTION, file, model, params, byok_api_key=byok_api_key, filename=filename
+            ep.TRANSCRIPTION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
         return self._run(call)
 
@@ -376,33 +363,33 @@ class IndoxHubClient(BaseClient):
     ) -> TranscriptionResult:
         """Translate audio into English text (options as :meth:`speech_to_text`)."""
         call = self._plan(
-            TRANSLATION, file, model, params, byok_api_key=byok_api_key, filename=filename
+            ep.TRANSLATION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
         return self._run(call)
 
     def list_models(self, provider: str | None = None) -> list[ModelInfo]:
         """The model catalog with pricing, for every provider or one."""
-        body = self._run(get_call(catalog_path(provider)))
+        body = self._run(ep.get_call(ep.catalog_path(provider)))
         return parse_model_catalog(body, provider=provider)
 
     def get_model(self, model: str) -> ModelInfo:
         """One model's catalog entry (``provider/model``)."""
-        body = self._run(get_call(model_path(model)))
-        return select_model(parse_model_catalog(body, provider=model.split("/", 1)[0]), model)
+        body = self._run(ep.get_call(ep.model_path(model)))
+        return ep.select_model(parse_model_catalog(body, provider=model.split("/", 1)[0]), model)
 
     def me(self) -> dict[str, Any]:
         """The account: ``credits``, ``account_tier`` and profile fields."""
-        result: dict[str, Any] = self._run(get_call("user/me"))
+        result: dict[str, Any] = self._run(ep.get_call("user/me"))
         return result
 
     def usage(self) -> dict[str, Any]:
         """The account's usage report: ``total_requests``, ``total_cost``, breakdowns."""
-        result: dict[str, Any] = self._run(get_call("user/usage"))
+        result: dict[str, Any] = self._run(ep.get_call("user/usage"))
         return result
 
     def stop_stream(self, stream_id: str, *, endpoint: str = "chat") -> dict[str, Any]:
         """Ask the server to stop a running stream (``endpoint``: chat or completions)."""
-        call: Call[dict[str, Any]] = Call("POST", stop_stream_path(stream_id, endpoint))
+        call: Call[dict[str, Any]] = Call("POST", ep.stop_stream_path(stream_id, endpoint))
         result: dict[str, Any] = self._run(call)
         return result
 

@@ -251,14 +251,20 @@ class StreamEvent(_Model):
     """The event's JSON as received."""
 
     def done_result(self) -> ChatResult:
-        """The whole answer a ``done`` event carries.
+        """The whole answer a ``done`` event carries, with the event's final usage and meta.
 
         Raises:
             ValueError: For an event that is not a stream's ``done`` event.
         """
-        if self.result is None:
+        result = self.result
+        if result is None:
             raise ValueError(f"A {self.type!r} stream event carries no result; only 'done' does.")
-        return self.result
+        update: dict[str, Any] = {}
+        if self.usage is not None and self.usage is not result.usage:
+            update["usage"] = self.usage  # the event's final usage and meta win
+        if self.meta is not None and self.meta is not result.meta:
+            update["meta"] = self.meta
+        return result.model_copy(update=update) if update else result
 
 
 class ModelInfo(_Model):
