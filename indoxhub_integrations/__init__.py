@@ -8,10 +8,9 @@ The core (this package's top level) imports neither framework::
 """
 
 from . import errors
+from ._version import __version__
 from .core.client import AsyncIndoxHubClient, IndoxHubClient
 from .core.usage import UsageLedger, UsageRecord
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AsyncIndoxHubClient",

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from indoxhub_integrations.core.byok import PROVIDER_ENV_VARS
+
 CANARY_PLATFORM_KEY = "ixh-CANARYPLATFORM-3f9a1c7e5b2d4680"
 """The emulator's platform key in tests: it must never show up anywhere but the HTTP request."""
 CANARY_BYOK_KEY = "sk-CANARYBYOK-openai-9d8c7b6a5f4e3d21"
@@ -53,10 +55,8 @@ def scaled(examples: int) -> int:
 
 
 _CLEARED_PREFIXES = ("INDOXHUB_", "INDOX_ROUTER_")
-_PROVIDER_VARS = (
-    "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY",
-    "MISTRAL_API_KEY", "DEEPSEEK_API_KEY", "XAI_API_KEY", "GROQ_API_KEY", "OPENROUTER_API_KEY",
-)  # fmt: skip
+_PROVIDER_VARS = frozenset(name for names in PROVIDER_ENV_VARS.values() for name in names)
+"""Every provider env var ``byok_from_env=True`` reads, from the package itself."""
 
 
 @pytest.fixture(autouse=True)

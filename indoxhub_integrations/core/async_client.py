@@ -14,9 +14,20 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_error
+from . import endpoints as ep
+from .base import (
+    LIMITS,
+    BaseClient,
+    Call,
+    Key,
+    Outcome,
+    T,
+    logger,
+    tls_context,
+    transport_error,
+)
 from .catalog import parse_model_catalog
-from .client import LIMITS, Key, tls_context
+from .endpoints import AudioInput
 from .errors import IndoxHubError
 from .streaming import SSEDecoder
 from .wire import (
@@ -89,7 +100,7 @@ class AsyncIndoxHubClient(BaseClient):
                 response.status_code, self._decode(response.content), response.headers
             )
 
-    async def _open(self, call: Call, *, stream: bool) -> httpx.Response:
+    async def _open(self, call: Call[Any], *, stream: bool) -> httpx.Response:
         attempt, reauthed = 0, False
         while True:
             if call.authenticated and self._should_exchange_first():
@@ -101,11 +112,15 @@ class AsyncIndoxHubClient(BaseClient):
             try:
                 response = await self.http.send(request, stream=stream)
             except httpx.HTTPError as exc:
+                self._record_transport_error(call, exc)
                 error = transport_error(exc)
             else:
                 if response.status_code < 400:
                     return response
                 await response.aread()
+                self._record_attempt(
+                    call, "failed", status=response.status_code, headers=response.headers
+                )
                 if self._should_reauth(response.status_code, call, reauthed, response.content):
                     reauthed = True
                     await self._exchange(seen)
@@ -114,18 +129,22 @@ class AsyncIndoxHubClient(BaseClient):
             await asyncio.sleep(self._delay_or_raise(call, attempt, error))
             attempt += 1
 
-    async def _run(self, call: Call) -> Any:
+    async def _run(self, call: Call[T]) -> T:
         started = time.perf_counter()
         response = await self._open(call, stream=False)
-        result = self._result(
-            call, response.status_code, response.headers, response.content, started
-        )
+        try:
+            result = self._result(
+                call, response.status_code, response.headers, response.content, started
+            )
+        except IndoxHubError:  # answered 2xx, but unreadable: the cost is unknown
+            self._record_attempt(call, "unknown", status=response.status_code)
+            raise
         if self._needs_estimate(getattr(result, "usage", None), call.byok):
             await self._load_catalog()
             result = self._apply_estimate(result)
-        return result
+        return self._record_result(call, result)
 
-    async def _stream(self, call: Call) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, call: Call[Any]) -> AsyncIterator[StreamEvent]:
         attempt = 0
         while True:
             started = time.perf_counter()
@@ -134,6 +153,7 @@ class AsyncIndoxHubClient(BaseClient):
             decoder = SSEDecoder()
             yielded = False
             done: StreamEvent | None = None
+            outcome: Outcome = "aborted"  # until the stream ends or breaks
             try:
                 try:
                     async for chunk in _with_end(response.aiter_bytes()):
@@ -145,25 +165,35 @@ class AsyncIndoxHubClient(BaseClient):
                                 else:
                                     yield event
                     assembler.finish()
+                    outcome = "completed"
                 except httpx.HTTPError as exc:
+                    outcome = "unknown"
                     delay = self._stream_retry_delay(call, attempt, exc, yielded)
                     await asyncio.sleep(delay)
                     attempt += 1
                     continue
                 except IndoxHubError as exc:
+                    outcome = "unknown"
                     raise self._stream_failure(call, response.headers, exc) from None
             finally:
                 await response.aclose()
+                if outcome != "completed" or done is None:  # else the done event records it
+                    self._record_attempt(
+                        call, "unknown" if outcome == "completed" else outcome,
+                        status=response.status_code, headers=response.headers,
+                    )  # fmt: skip
             # The connection is back in the pool before a cost estimate may fetch the catalog:
             # with every pooled connection held by a stream, that fetch would otherwise wait.
             if done is not None:
                 yield await self._finish_event(done, call, started)
             return
 
-    async def _finish_event(self, event: StreamEvent, call: Call, started: float) -> StreamEvent:
+    async def _finish_event(
+        self, event: StreamEvent, call: Call[Any], started: float
+    ) -> StreamEvent:
         if self._needs_estimate(event.usage, call.byok):
             await self._load_catalog()
-        return self._complete_event(event, started)
+        return self._complete_event(event, started, call)
 
     async def _load_catalog(self) -> None:
         if self._async_catalog_lock is None:
@@ -187,12 +217,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> ChatResult:
         """Send a chat request (see :meth:`IndoxHubClient.chat`)."""
-        call = self._chat_call(
-            messages, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
-        result: ChatResult = await self._run(call)
-        return result
+        return await self._run(call)
 
     async def stream_chat(
         self,
@@ -204,8 +233,8 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> AsyncIterator[StreamEvent]:
         """Stream a chat answer: ``async for event in await client.stream_chat(...)``."""
-        call = self._chat_call(
-            messages, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -220,12 +249,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> ChatResult:
         """Send a text completion request."""
-        call = self._completion_call(
-            prompt, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            ep.COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
-        result: ChatResult = await self._run(call)
-        return result
+        return await self._run(call)
 
     async def stream_complete(
         self,
@@ -237,8 +265,8 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> AsyncIterator[StreamEvent]:
         """Stream a text completion: ``async for event in await client.stream_complete(...)``."""
-        call = self._completion_call(
-            prompt, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            ep.COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -253,11 +281,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> EmbeddingResult:
         """Embed texts; vectors in input order."""
-        call = self._embedding_call(
-            texts, model, params, byok_api_key=byok_api_key, additional_params=additional_params
-        )
-        result: EmbeddingResult = await self._run(call)
-        return result
+        call = self._plan(
+            ep.EMBEDDING, texts, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        return await self._run(call)
 
     async def generate_image(
         self,
@@ -269,11 +297,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> ImageResult:
         """Generate images."""
-        call = self._image_call(
-            prompt, model, params, byok_api_key=byok_api_key, additional_params=additional_params
-        )
-        result: ImageResult = await self._run(call)
-        return result
+        call = self._plan(
+            ep.IMAGE, prompt, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        return await self._run(call)
 
     async def text_to_speech(
         self,
@@ -285,11 +313,11 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> SpeechResult:
         """Synthesise speech."""
-        call = self._speech_call(
-            input, model, params, byok_api_key=byok_api_key, additional_params=additional_params
-        )
-        result: SpeechResult = await self._run(call)
-        return result
+        call = self._plan(
+            ep.SPEECH, input, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        return await self._run(call)
 
     async def speech_to_text(
         self,
@@ -301,11 +329,10 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> TranscriptionResult:
         """Transcribe audio."""
-        call = self._transcription_call(
-            file, model, params, byok_api_key=byok_api_key, translate=False, filename=filename
+        call = self._plan(
+            ep.TRANSCRIPTION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
-        result: TranscriptionResult = await self._run(call)
-        return result
+        return await self._run(call)
 
     async def translate_audio(
         self,
@@ -317,38 +344,33 @@ class AsyncIndoxHubClient(BaseClient):
         **params: Any,
     ) -> TranscriptionResult:
         """Translate audio into English text."""
-        call = self._transcription_call(
-            file, model, params, byok_api_key=byok_api_key, translate=True, filename=filename
+        call = self._plan(
+            ep.TRANSLATION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
-        result: TranscriptionResult = await self._run(call)
-        return result
+        return await self._run(call)
 
     async def list_models(self, provider: str | None = None) -> list[ModelInfo]:
         """The model catalog with pricing."""
-        path = f"models/{provider}" if provider else "models/"
-        return parse_model_catalog(await self._run(self._get_call(path)), provider=provider)
+        body = await self._run(ep.get_call(ep.catalog_path(provider)))
+        return parse_model_catalog(body, provider=provider)
 
     async def get_model(self, model: str) -> ModelInfo:
         """One model's catalog entry."""
-        provider = model.split("/", 1)[0]
-        models = parse_model_catalog(
-            await self._run(self._get_call(f"models/{model}")), provider=provider
-        )
-        return models[0]
+        body = await self._run(ep.get_call(ep.model_path(model)))
+        return ep.select_model(parse_model_catalog(body, provider=model.split("/", 1)[0]), model)
 
     async def me(self) -> dict[str, Any]:
         """The account: ``credits``, ``account_tier``..."""
-        result: dict[str, Any] = await self._run(self._get_call("user/me"))
+        result: dict[str, Any] = await self._run(ep.get_call("user/me"))
         return result
 
     async def usage(self) -> dict[str, Any]:
         """The account's usage report."""
-        result: dict[str, Any] = await self._run(self._get_call("user/usage"))
+        result: dict[str, Any] = await self._run(ep.get_call("user/usage"))
         return result
 
     async def stop_stream(self, stream_id: str, *, endpoint: str = "chat") -> dict[str, Any]:
         """Ask the server to stop a running stream."""
-        path = "completions" if endpoint.startswith("completion") else "chat"
-        call = Call("POST", f"{API_PREFIX}/{path}/stop-stream/{stream_id}")
+        call: Call[dict[str, Any]] = Call("POST", ep.stop_stream_path(stream_id, endpoint))
         result: dict[str, Any] = await self._run(call)
         return result

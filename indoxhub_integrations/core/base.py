@@ -7,21 +7,23 @@ estimate) is decided here.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
+import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any, Literal
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import SecretStr
 
-from . import catalog, parsing, parsing_media
+from .._version import __version__
+from . import catalog, parsing_media
 from .byok import redact, resolve_byok_key
+from .endpoints import API_PREFIX, Call, EndpointSpec, meta_kwargs, plan_call
 from .errors import (
     RETRYABLE_STATUSES,
     APIConnectionError,
@@ -35,106 +37,42 @@ from .errors import (
 )
 from .log_redaction import install_http_log_redaction
 from .options import ClientSettings, resolve_settings
-from .payloads import (
-    chat_body,
-    completion_body,
-    embedding_body,
-    image_body,
-    speech_body,
-    transcription_form,
-)
 from .streaming import StreamAssembler
-from .wire import ModelInfo, StreamEvent, Usage
+from .usage import emit_usage, record_from_parts, record_from_result
+from .wire import ModelInfo, ResponseMeta, StreamEvent, Usage, UsageRecord
 
 logger = logging.getLogger("indoxhub_integrations")
 
-__version__ = "0.1.0"
 USER_AGENT = f"indoxhub-integrations/{__version__}"
-API_PREFIX = "/api/v1"
 MAX_RETRY_AFTER = 60.0
 """The longest ``Retry-After`` the retry layer waits; a longer one is raised at once."""
 CATALOG_RETRY_SECONDS = 60.0
 """After a failed catalog fetch, how long cost estimates stay unknown before trying again."""
 
-Parser = Callable[[Any, Mapping[str, str], "Call", float], Any]
-AudioInput = str | Path | bytes | IO[bytes]
+T = TypeVar("T")
+Key = str | SecretStr | None
+"""A key argument: plain text, a ``SecretStr`` or none."""
+LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+"""Connection pool limits of every client."""
 
 
-@dataclass(frozen=True)
-class Call:
-    """One planned HTTP exchange: what to send and how to read the answer."""
-
-    method: str
-    path: str
-    endpoint: str | None = None
-    json: dict[str, Any] | None = None
-    form: dict[str, str] | None = None
-    files: dict[str, tuple[str, bytes, str]] | None = None
-    model: str | None = None
-    byok_key: str | None = field(default=None, repr=False)
-    stream: bool = False
-    parser: Parser | None = None
-    authenticated: bool = True
-
-    def __repr__(self) -> str:
-        return f"Call({self.method} {self.path}, model={self.model!r}, byok={self.byok})"
-
-    @property
-    def byok(self) -> bool:
-        """Whether the request carries a BYOK key."""
-        return self.byok_key is not None
+@functools.lru_cache(maxsize=1)
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process, shared by every client (safe across threads): loading the
+    CA bundle costs ~60 ms, which each new client (and each event loop's async client) would
+    otherwise pay again."""
+    return httpx.create_ssl_context()
 
 
-def _meta_kwargs(call: Call, elapsed_ms: float) -> dict[str, Any]:
-    return {"requested_model": call.model, "byok_sent": call.byok, "elapsed_ms": elapsed_ms}
+Outcome = Literal["completed", "aborted", "unknown", "failed"]
 
-
-def _parse_chat(body: Any, headers: Mapping[str, str], call: Call, elapsed: float) -> Any:
-    endpoint: Literal["chat", "completion"] = (
-        "completion" if call.endpoint == "completion" else "chat"
-    )
-    return parsing.parse_chat(body, headers, endpoint=endpoint, **_meta_kwargs(call, elapsed))
-
-
-def _parse_with(function: Callable[..., Any]) -> Parser:
-    def parse(body: Any, headers: Mapping[str, str], call: Call, elapsed: float) -> Any:
-        return function(body, headers, **_meta_kwargs(call, elapsed))
-
-    return parse
-
-
-_parse_transcription = _parse_with(parsing_media.parse_transcription)
-
-
-def _parse_translation(body: Any, headers: Mapping[str, str], call: Call, elapsed: float) -> Any:
-    return parsing_media.parse_transcription(
-        body, headers, endpoint="translation", **_meta_kwargs(call, elapsed)
-    )
-
-
-def read_audio(file: AudioInput, filename: str | None) -> tuple[str, bytes, str]:
-    """Read audio given as a path, bytes or a binary file object, for a multipart upload."""
-    if isinstance(file, str | Path):
-        path = Path(file)
-        if not path.is_file():
-            raise InvalidRequestError(f"Audio file {str(path)!r} does not exist.")
-        data, name = path.read_bytes(), filename or path.name
-    elif isinstance(file, bytes | bytearray):
-        data, name = bytes(file), filename or "audio.wav"
-    elif hasattr(file, "read"):
-        data = file.read()
-        name = filename or Path(str(getattr(file, "name", "audio.wav"))).name
-        if not isinstance(data, bytes):
-            raise InvalidRequestError("Audio file objects must be opened in binary mode ('rb').")
-    else:
-        raise InvalidRequestError(
-            f"Audio must be a path, bytes or a binary file, got {type(file).__name__}."
-        )
-    if not data:
-        raise InvalidRequestError("The audio is empty.")
-    suffix = name.rsplit(".", 1)[-1].lower()
-    media = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4", "ogg": "audio/ogg"}
-    return name, data, media.get(suffix, "application/octet-stream")
+NOT_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+"""Transport errors raised before the request left the client (no usage record)."""
 
 
 def transport_error(exc: Exception) -> IndoxHubError:
@@ -235,7 +173,7 @@ class BaseClient:
         return url
 
     # ----------------------------------------------------------------- auth and secrets
-    def _secrets(self, call: Call | None = None) -> list[str | None]:
+    def _secrets(self, call: Call[Any] | None = None) -> list[str | None]:
         token = self._token.token
         return [
             self.settings.api_key.get_secret_value(),
@@ -266,19 +204,24 @@ class BaseClient:
     def _should_exchange_first(self) -> bool:
         return self._token.exchange_enabled and self._token.token is None
 
-    def _should_reauth(self, status: int, call: Call, reauthed: bool, content: bytes = b"") -> bool:
+    def _should_reauth(
+        self, status: int, call: Call[Any], reauthed: bool, content: bytes = b""
+    ) -> bool:
         """After a 401: exchange (or refresh) the token once, when exchange is allowed.
 
         Not when the provider rejected the request's BYOK key: a new indoxhub token cannot fix
         that, and repeating the request would send the rejected key to the provider again.
         """
-        return (
+        reauth = (
             status == 401
             and call.authenticated
             and not reauthed
             and self.settings.token_exchange is not False
             and not (call.byok and b"provider" in content.lower())
         )
+        if reauth:
+            logger.debug("401 on %s: exchanging the API key for a token", call.path)
+        return reauth
 
     # ----------------------------------------------------------------- planning
     def _byok(self, model: str, per_call: str | SecretStr | None) -> str | None:
@@ -291,124 +234,27 @@ class BaseClient:
             from_env=s.byok_from_env,
         )
 
-    def _chat_call(
+    def _plan(
         self,
-        messages: Any,
+        spec: EndpointSpec[T],
+        payload: Any,
         model: str,
-        params: dict[str, Any],
+        params: Mapping[str, Any],
         *,
-        byok_api_key: str | SecretStr | None,
-        additional_params: Mapping[str, Any] | None,
-        stream: bool,
-    ) -> Call:
-        key = self._byok(model, byok_api_key)
-        body = chat_body(
-            messages, model, params, additional_params=additional_params, byok_key=key,
-            stream=stream,
+        byok_api_key: Key,
+        additional_params: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        filename: str | None = None,
+    ) -> Call[T]:
+        """Plan a model request: its BYOK key resolved here, the rest by :func:`plan_call`."""
+        return plan_call(
+            spec, payload, model, params, byok_key=self._byok(model, byok_api_key),
+            additional_params=additional_params, stream=stream, filename=filename,
         )  # fmt: skip
-        return Call(
-            "POST", f"{API_PREFIX}/chat/completions", "chat", json=body, model=model,
-            byok_key=key, stream=stream, parser=_parse_chat,
-        )  # fmt: skip
-
-    def _completion_call(
-        self,
-        prompt: Any,
-        model: str,
-        params: dict[str, Any],
-        *,
-        byok_api_key: str | SecretStr | None,
-        additional_params: Mapping[str, Any] | None,
-        stream: bool,
-    ) -> Call:
-        key = self._byok(model, byok_api_key)
-        body = completion_body(
-            prompt, model, params, additional_params=additional_params, byok_key=key,
-            stream=stream,
-        )  # fmt: skip
-        return Call(
-            "POST", f"{API_PREFIX}/completions", "completion", json=body, model=model,
-            byok_key=key, stream=stream, parser=_parse_chat,
-        )  # fmt: skip
-
-    def _embedding_call(
-        self,
-        texts: Any,
-        model: str,
-        params: dict[str, Any],
-        *,
-        byok_api_key: str | SecretStr | None,
-        additional_params: Mapping[str, Any] | None,
-    ) -> Call:
-        key = self._byok(model, byok_api_key)
-        body = embedding_body(
-            texts, model, params, additional_params=additional_params, byok_key=key
-        )
-        return Call(
-            "POST", f"{API_PREFIX}/embeddings", "embedding", json=body, model=model,
-            byok_key=key, parser=_parse_with(parsing_media.parse_embeddings),
-        )  # fmt: skip
-
-    def _image_call(
-        self,
-        prompt: Any,
-        model: str,
-        params: dict[str, Any],
-        *,
-        byok_api_key: str | SecretStr | None,
-        additional_params: Mapping[str, Any] | None,
-    ) -> Call:
-        key = self._byok(model, byok_api_key)
-        body = image_body(prompt, model, params, additional_params=additional_params, byok_key=key)
-        return Call(
-            "POST", f"{API_PREFIX}/images/generations", "image", json=body, model=model,
-            byok_key=key, parser=_parse_with(parsing_media.parse_images),
-        )  # fmt: skip
-
-    def _speech_call(
-        self,
-        text: Any,
-        model: str,
-        params: dict[str, Any],
-        *,
-        byok_api_key: str | SecretStr | None,
-        additional_params: Mapping[str, Any] | None,
-    ) -> Call:
-        key = self._byok(model, byok_api_key)
-        body = speech_body(text, model, params, additional_params=additional_params, byok_key=key)
-        return Call(
-            "POST", f"{API_PREFIX}/audio/tts/generations", "text_to_speech", json=body,
-            model=model, byok_key=key, parser=_parse_with(parsing_media.parse_speech),
-        )  # fmt: skip
-
-    def _transcription_call(
-        self,
-        file: AudioInput,
-        model: str,
-        params: dict[str, Any],
-        *,
-        byok_api_key: str | SecretStr | None,
-        translate: bool,
-        filename: str | None,
-    ) -> Call:
-        key = self._byok(model, byok_api_key)
-        form = transcription_form(model, params, byok_key=key)
-        upload = read_audio(file, filename)
-        path = "translations" if translate else "transcriptions"
-        return Call(
-            "POST", f"{API_PREFIX}/audio/stt/{path}",
-            "translation" if translate else "speech_to_text", form=form,
-            files={"file": upload}, model=model, byok_key=key,
-            parser=_parse_translation if translate else _parse_transcription,
-        )  # fmt: skip
-
-    @staticmethod
-    def _get_call(path: str) -> Call:
-        return Call("GET", f"{API_PREFIX}/{path}")
 
     # ----------------------------------------------------------------- answers
     def _error(
-        self, status: int, body: Any, headers: Mapping[str, str], call: Call
+        self, status: int, body: Any, headers: Mapping[str, str], call: Call[Any]
     ) -> IndoxHubError:
         error = error_from_response(status, body, headers, byok=call.byok)
         secrets = self._secrets(call)
@@ -428,7 +274,12 @@ class BaseClient:
             return content.decode("utf-8", "replace")
 
     def _result(
-        self, call: Call, status: int, headers: Mapping[str, str], content: bytes, started: float
+        self,
+        call: Call[Any],
+        status: int,
+        headers: Mapping[str, str],
+        content: bytes,
+        started: float,
     ) -> Any:
         """Turn a response into the call's result, or raise its error."""
         elapsed_ms = (time.perf_counter() - started) * 1000.0
@@ -444,7 +295,7 @@ class BaseClient:
             "audio/"
         ):
             return parsing_media.parse_speech_bytes(
-                content, headers, **_meta_kwargs(call, elapsed_ms)
+                content, headers, **meta_kwargs(call, elapsed_ms)
             )
         if call.parser is None:
             return body
@@ -463,7 +314,7 @@ class BaseClient:
             raise
 
     def _stream_failure(
-        self, call: Call, headers: Mapping[str, str], error: IndoxHubError
+        self, call: Call[Any], headers: Mapping[str, str], error: IndoxHubError
     ) -> IndoxHubError:
         """An error raised inside a stream (an error event, a cut or malformed stream), with
         known secrets masked (the server may echo a key) and the stream's request id."""
@@ -472,7 +323,9 @@ class BaseClient:
         error.request_id = error.request_id or headers.get("x-request-id")
         return error
 
-    def _build_request(self, http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
+    def _build_request(
+        self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]
+    ) -> httpx.Request:
         """The HTTP request of ``call`` with auth headers (an exchanged token, else the key)."""
         try:
             return http.build_request(
@@ -484,7 +337,7 @@ class BaseClient:
             raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}") from None
 
     def _response_error(
-        self, call: Call, response: httpx.Response, started: float
+        self, call: Call[Any], response: httpx.Response, started: float
     ) -> IndoxHubError:
         """The exception for a read error response (status >= 400)."""
         try:
@@ -493,7 +346,7 @@ class BaseClient:
             return error
         raise AssertionError("an error status always maps to an exception")  # pragma: no cover
 
-    def _delay_or_raise(self, call: Call, attempt: int, error: IndoxHubError) -> float:
+    def _delay_or_raise(self, call: Call[Any], attempt: int, error: IndoxHubError) -> float:
         """Seconds to wait before the next attempt; raises ``error`` when none is due."""
         delay = self._retry_delay(attempt, error)
         if delay is None:
@@ -548,7 +401,7 @@ class BaseClient:
         result.usage = self._estimate(usage, meta.model)
         return result
 
-    def _complete_event(self, event: StreamEvent, started: float) -> StreamEvent:
+    def _complete_event(self, event: StreamEvent, started: float, call: Call[Any]) -> StreamEvent:
         """Finish a stream's ``done`` event: cost estimate and client-measured duration."""
         if (
             event.usage is not None
@@ -564,9 +417,59 @@ class BaseClient:
                 event.result.usage = event.usage
             if event.meta is not None:
                 event.result.meta = event.meta
+        if call.endpoint is not None:
+            record = record_from_parts(
+                event.usage or Usage(), event.meta or ResponseMeta(),
+                images=len(event.result.images) if event.result is not None else 0,
+                status=200,
+            )  # fmt: skip
+            if event.meta is None or event.meta.endpoint is None:
+                record = record.model_copy(update={"endpoint": call.endpoint})
+            self._attach(event.meta, event.result, record)
+            emit_usage(record)
         return event
 
-    def _stream_retry_delay(self, call: Call, attempt: int, exc: Exception, yielded: bool) -> float:
+    # ----------------------------------------------------------------- usage records
+    @staticmethod
+    def _attach(meta: ResponseMeta | None, result: Any, record: UsageRecord) -> None:
+        for target in (meta, getattr(result, "meta", None)):
+            if isinstance(target, ResponseMeta):
+                target.record = record
+
+    def _record_result(self, call: Call[Any], result: Any) -> Any:
+        """Emit the record of a completed model call and carry it on the result's meta."""
+        meta = getattr(result, "meta", None)
+        if call.endpoint is not None and isinstance(meta, ResponseMeta):
+            record = record_from_result(result).model_copy(update={"status": 200})
+            meta.record = record
+            emit_usage(record)
+        return result
+
+    def _record_attempt(
+        self, call: Call[Any], outcome: Outcome, *, status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        """Emit the record of an attempt that reached the server without a complete answer:
+        ``failed`` (an error answer: no spend), ``unknown`` or ``aborted`` (cost unknown)."""
+        if call.endpoint is None:
+            return
+        emit_usage(
+            UsageRecord(
+                endpoint=call.endpoint, model=call.model,
+                provider=call.model.partition("/")[0] if call.model else None,
+                request_id=(headers or {}).get("x-request-id"), byok=call.byok,
+                cost=0.0 if outcome == "failed" else None, outcome=outcome, status=status,
+            )
+        )  # fmt: skip
+
+    def _record_transport_error(self, call: Call[Any], exc: Exception) -> None:
+        """Record an attempt broken by a transport error if the request may have been sent."""
+        if not isinstance(exc, NOT_SENT):
+            self._record_attempt(call, "unknown")
+
+    def _stream_retry_delay(
+        self, call: Call[Any], attempt: int, exc: Exception, yielded: bool
+    ) -> float:
         """The delay before re-opening a broken stream, or raise when it must not be retried.
 
         A stream is retried only before its first event: after that, a retry would repeat
@@ -580,7 +483,7 @@ class BaseClient:
             ) from None
         return delay
 
-    def _assembler(self, call: Call, headers: Mapping[str, str]) -> StreamAssembler:
+    def _assembler(self, call: Call[Any], headers: Mapping[str, str]) -> StreamAssembler:
         return StreamAssembler(
             call.endpoint or "chat",
             headers=headers,

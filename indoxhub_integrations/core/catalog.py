@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .parsing import _first_str, _map, _num, _shape_error, _str
+from ._values import as_map, as_num, as_str, first_str, shape_error
 from .wire import ModelInfo, Usage
 
 _MODEL_NAME_KEYS = ("modelName", "id", "name", "model")
@@ -21,8 +21,8 @@ _UNIT = re.compile(r"^\s*(?:per\s+)?(\d+(?:\.\d+)?)?\s*([km])?\s*(?:tokens?)?\s*
 
 def _unit_tokens(unit: Any) -> int:
     """``"1K tokens"`` -> 1000, ``"1M tokens"`` -> 1_000_000, ``"token"`` -> 1 (default 1000)."""
-    number = _num(unit)
-    match = _UNIT.match(unit) if number is None and _str(unit) and unit.strip() else None
+    number = as_num(unit)
+    match = _UNIT.match(unit) if number is None and as_str(unit) and unit.strip() else None
     if number is None and match is None:
         return 1000
     if match is not None:
@@ -32,25 +32,25 @@ def _unit_tokens(unit: Any) -> int:
 
 
 def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
-    name = _first_str(entry, _MODEL_NAME_KEYS)
-    provider = _str(entry.get("provider")) or provider
+    name = first_str(entry, _MODEL_NAME_KEYS)
+    provider = as_str(entry.get("provider")) or provider
     if name and provider and name.startswith(provider + "/"):
         name = name[len(provider) + 1 :]
     elif name and provider is None and "/" in name:
         provider, name = name.split("/", 1)
     if name is None or provider is None:
-        raise _shape_error(entry, "model catalog entry (no model name or provider)")
-    pricing = _map(entry.get("pricing"))
+        raise shape_error(entry, "model catalog entry (no model name or provider)")
+    pricing = as_map(entry.get("pricing"))
     prompt = pricing.get("prompt", pricing.get("input"))
     completion = pricing.get("completion", pricing.get("output"))
-    kind = _str(entry.get("type")) or _str(entry.get("model_type"))
+    kind = as_str(entry.get("type")) or as_str(entry.get("model_type"))
     return ModelInfo(
         id=f"{provider}/{name}",
         provider=provider,
         name=name,
         type=kind,
-        prompt_price=_num(prompt),
-        completion_price=_num(completion),
+        prompt_price=as_num(prompt),
+        completion_price=as_num(completion),
         price_unit_tokens=_unit_tokens(pricing.get("unit")),
         raw=dict(entry),
     )
@@ -60,9 +60,9 @@ def _catalog_items(items: list[Any], provider: str | None, body: Any) -> list[Mo
     models: list[ModelInfo] = []
     for item in items:
         if not isinstance(item, Mapping):
-            raise _shape_error(body, "model catalog")
+            raise shape_error(body, "model catalog")
         if isinstance(item.get("models"), list):
-            name = _first_str(item, ("name", "id", "provider"))
+            name = first_str(item, ("name", "id", "provider"))
             models += _catalog_items(item["models"], name or provider, body)
         else:
             models.append(_model_info(item, provider))
@@ -88,13 +88,13 @@ def parse_model_catalog(body: Any, *, provider: str | None = None) -> list[Model
     if isinstance(body, list):
         return _catalog_items(body, provider, body)
     if not isinstance(body, Mapping):
-        raise _shape_error(body, "model catalog")
+        raise shape_error(body, "model catalog")
     for key in ("providers", "data"):
         if isinstance(body.get(key), list | Mapping):
             return parse_model_catalog(body[key], provider=provider)
-    if isinstance(body.get("models"), list) or _first_str(body, _MODEL_NAME_KEYS):
+    if isinstance(body.get("models"), list) or first_str(body, _MODEL_NAME_KEYS):
         return _catalog_items([body], provider, body)
-    raise _shape_error(body, "model catalog")
+    raise shape_error(body, "model catalog")
 
 
 def estimate_cost(usage: Usage, model: ModelInfo) -> float | None:

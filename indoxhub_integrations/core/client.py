@@ -6,9 +6,7 @@ only send requests, sleep between retries and read streams.
 
 from __future__ import annotations
 
-import functools
 import itertools
-import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -17,8 +15,21 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from .base import API_PREFIX, AudioInput, BaseClient, Call, logger, transport_error
+from . import endpoints as ep
+from .async_client import AsyncIndoxHubClient
+from .base import (
+    LIMITS,
+    BaseClient,
+    Call,
+    Key,
+    Outcome,
+    T,
+    logger,
+    tls_context,
+    transport_error,
+)
 from .catalog import parse_model_catalog
+from .endpoints import AudioInput
 from .errors import (
     IndoxHubError,
 )
@@ -32,17 +43,6 @@ from .wire import (
     StreamEvent,
     TranscriptionResult,
 )
-
-Key = str | SecretStr | None
-LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-
-
-@functools.lru_cache(maxsize=1)
-def tls_context() -> ssl.SSLContext:
-    """One TLS context per process, shared by every client (safe across threads): loading the
-    CA bundle costs ~60 ms, which each new client (and each event loop's async client) would
-    otherwise pay again."""
-    return httpx.create_ssl_context()
 
 
 class IndoxHubClient(BaseClient):
@@ -100,7 +100,7 @@ class IndoxHubClient(BaseClient):
                 response.status_code, self._decode(response.content), response.headers
             )
 
-    def _open(self, call: Call, *, stream: bool) -> httpx.Response:
+    def _open(self, call: Call[Any], *, stream: bool) -> httpx.Response:
         """Send ``call`` with auth and retries; return a successful (maybe unread) response."""
         attempt, reauthed = 0, False
         while True:
@@ -113,32 +113,39 @@ class IndoxHubClient(BaseClient):
             try:
                 response = self.http.send(request, stream=stream)
             except httpx.HTTPError as exc:
+                self._record_transport_error(call, exc)
                 error = transport_error(exc)
             else:
                 if response.status_code < 400:
                     return response
                 response.read()
+                self._record_attempt(
+                    call, "failed", status=response.status_code, headers=response.headers
+                )
                 if self._should_reauth(response.status_code, call, reauthed, response.content):
                     reauthed = True
-                    logger.debug("401 on %s: exchanging the API key for a token", call.path)
                     self._exchange(seen)
                     continue
                 error = self._response_error(call, response, started)
             time.sleep(self._delay_or_raise(call, attempt, error))
             attempt += 1
 
-    def _run(self, call: Call) -> Any:
+    def _run(self, call: Call[T]) -> T:
         started = time.perf_counter()
         response = self._open(call, stream=False)
-        result = self._result(
-            call, response.status_code, response.headers, response.content, started
-        )
+        try:
+            result = self._result(
+                call, response.status_code, response.headers, response.content, started
+            )
+        except IndoxHubError:  # answered 2xx, but unreadable: the cost is unknown
+            self._record_attempt(call, "unknown", status=response.status_code)
+            raise
         if self._needs_estimate(getattr(result, "usage", None), call.byok):
             self._load_catalog()
             result = self._apply_estimate(result)
-        return result
+        return self._record_result(call, result)
 
-    def _stream(self, call: Call) -> Iterator[StreamEvent]:
+    def _stream(self, call: Call[Any]) -> Iterator[StreamEvent]:
         attempt = 0
         while True:
             started = time.perf_counter()
@@ -147,6 +154,7 @@ class IndoxHubClient(BaseClient):
             decoder = SSEDecoder()
             yielded = False
             done: StreamEvent | None = None
+            outcome: Outcome = "aborted"  # until the stream ends or breaks
             try:
                 try:
                     for chunk in itertools.chain(response.iter_bytes(), (None,)):
@@ -158,25 +166,33 @@ class IndoxHubClient(BaseClient):
                                 else:
                                     yield event
                     assembler.finish()
+                    outcome = "completed"
                 except httpx.HTTPError as exc:
+                    outcome = "unknown"
                     delay = self._stream_retry_delay(call, attempt, exc, yielded)
                     time.sleep(delay)
                     attempt += 1
                     continue
                 except IndoxHubError as exc:
+                    outcome = "unknown"
                     raise self._stream_failure(call, response.headers, exc) from None
             finally:
                 response.close()
+                if outcome != "completed" or done is None:  # else the done event records it
+                    self._record_attempt(
+                        call, "unknown" if outcome == "completed" else outcome,
+                        status=response.status_code, headers=response.headers,
+                    )  # fmt: skip
             # The connection is back in the pool before a cost estimate may fetch the catalog:
             # with every pooled connection held by a stream, that fetch would otherwise wait.
             if done is not None:
                 yield self._finish_event(done, call, started)
             return
 
-    def _finish_event(self, event: StreamEvent, call: Call, started: float) -> StreamEvent:
+    def _finish_event(self, event: StreamEvent, call: Call[Any], started: float) -> StreamEvent:
         if self._needs_estimate(event.usage, call.byok):
             self._load_catalog()
-        return self._complete_event(event, started)
+        return self._complete_event(event, started, call)
 
     def _load_catalog(self) -> None:
         with self._catalog.lock:
@@ -210,12 +226,11 @@ class IndoxHubClient(BaseClient):
                 ``tool_choice``, ``stop``, ``response_format``, ``seed``...) is sent in
                 ``additional_params``. ``None`` values are omitted.
         """
-        call = self._chat_call(
-            messages, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
-        result: ChatResult = self._run(call)
-        return result
+        return self._run(call)
 
     def stream_chat(
         self,
@@ -230,8 +245,8 @@ class IndoxHubClient(BaseClient):
 
         The request is validated (and BYOK checked) when this is called, before iterating.
         """
-        call = self._chat_call(
-            messages, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -246,12 +261,11 @@ class IndoxHubClient(BaseClient):
         **params: Any,
     ) -> ChatResult:
         """Send a text completion request (same options as :meth:`chat`)."""
-        call = self._completion_call(
-            prompt, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            ep.COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
-        result: ChatResult = self._run(call)
-        return result
+        return self._run(call)
 
     def stream_complete(
         self,
@@ -263,8 +277,8 @@ class IndoxHubClient(BaseClient):
         **params: Any,
     ) -> Iterator[StreamEvent]:
         """Stream a text completion; the last event has ``type == "done"``."""
-        call = self._completion_call(
-            prompt, model, params, byok_api_key=byok_api_key,
+        call = self._plan(
+            ep.COMPLETION, prompt, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
         return self._stream(call)
@@ -282,11 +296,11 @@ class IndoxHubClient(BaseClient):
 
         ``dimensions`` and other options go in ``additional_params``.
         """
-        call = self._embedding_call(
-            texts, model, params, byok_api_key=byok_api_key, additional_params=additional_params
-        )
-        result: EmbeddingResult = self._run(call)
-        return result
+        call = self._plan(
+            ep.EMBEDDING, texts, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        return self._run(call)
 
     def generate_image(
         self,
@@ -299,11 +313,11 @@ class IndoxHubClient(BaseClient):
     ) -> ImageResult:
         """Generate images. Options: ``size``, ``n``, ``quality``, ``style``,
         ``response_format``, ``aspect_ratio`` (Google) and the other documented fields."""
-        call = self._image_call(
-            prompt, model, params, byok_api_key=byok_api_key, additional_params=additional_params
-        )
-        result: ImageResult = self._run(call)
-        return result
+        call = self._plan(
+            ep.IMAGE, prompt, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        return self._run(call)
 
     def text_to_speech(
         self,
@@ -316,11 +330,11 @@ class IndoxHubClient(BaseClient):
     ) -> SpeechResult:
         """Synthesise speech. Options: ``voice``, ``instructions``, ``response_format``,
         ``speed``."""
-        call = self._speech_call(
-            input, model, params, byok_api_key=byok_api_key, additional_params=additional_params
-        )
-        result: SpeechResult = self._run(call)
-        return result
+        call = self._plan(
+            ep.SPEECH, input, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        return self._run(call)
 
     def speech_to_text(
         self,
@@ -333,11 +347,10 @@ class IndoxHubClient(BaseClient):
     ) -> TranscriptionResult:
         """Transcribe audio (a path, bytes or a binary file). Options: ``language``,
         ``prompt``, ``response_format``, ``temperature``, ``timestamp_granularities``."""
-        call = self._transcription_call(
-            file, model, params, byok_api_key=byok_api_key, translate=False, filename=filename
+        call = self._plan(
+            ep.TRANSCRIPTION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
-        result: TranscriptionResult = self._run(call)
-        return result
+        return self._run(call)
 
     def translate_audio(
         self,
@@ -349,43 +362,36 @@ class IndoxHubClient(BaseClient):
         **params: Any,
     ) -> TranscriptionResult:
         """Translate audio into English text (options as :meth:`speech_to_text`)."""
-        call = self._transcription_call(
-            file, model, params, byok_api_key=byok_api_key, translate=True, filename=filename
+        call = self._plan(
+            ep.TRANSLATION, file, model, params, byok_api_key=byok_api_key, filename=filename
         )
-        result: TranscriptionResult = self._run(call)
-        return result
+        return self._run(call)
 
     def list_models(self, provider: str | None = None) -> list[ModelInfo]:
         """The model catalog with pricing, for every provider or one."""
-        path = f"models/{provider}" if provider else "models/"
-        return parse_model_catalog(self._run(self._get_call(path)), provider=provider)
+        body = self._run(ep.get_call(ep.catalog_path(provider)))
+        return parse_model_catalog(body, provider=provider)
 
     def get_model(self, model: str) -> ModelInfo:
         """One model's catalog entry (``provider/model``)."""
-        provider = model.split("/", 1)[0]
-        models = parse_model_catalog(
-            self._run(self._get_call(f"models/{model}")), provider=provider
-        )
-        return models[0]
+        body = self._run(ep.get_call(ep.model_path(model)))
+        return ep.select_model(parse_model_catalog(body, provider=model.split("/", 1)[0]), model)
 
     def me(self) -> dict[str, Any]:
         """The account: ``credits``, ``account_tier`` and profile fields."""
-        result: dict[str, Any] = self._run(self._get_call("user/me"))
+        result: dict[str, Any] = self._run(ep.get_call("user/me"))
         return result
 
     def usage(self) -> dict[str, Any]:
         """The account's usage report: ``total_requests``, ``total_cost``, breakdowns."""
-        result: dict[str, Any] = self._run(self._get_call("user/usage"))
+        result: dict[str, Any] = self._run(ep.get_call("user/usage"))
         return result
 
     def stop_stream(self, stream_id: str, *, endpoint: str = "chat") -> dict[str, Any]:
         """Ask the server to stop a running stream (``endpoint``: chat or completions)."""
-        path = "completions" if endpoint.startswith("completion") else "chat"
-        call = Call("POST", f"{API_PREFIX}/{path}/stop-stream/{stream_id}")
+        call: Call[dict[str, Any]] = Call("POST", ep.stop_stream_path(stream_id, endpoint))
         result: dict[str, Any] = self._run(call)
         return result
 
-
-from .async_client import AsyncIndoxHubClient  # noqa: E402  (re-export; it imports this module)
 
 __all__ = ["LIMITS", "AsyncIndoxHubClient", "IndoxHubClient", "Key", "tls_context"]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._values import sniff_image_type
 from .errors import InvalidRequestError
 from .parsing import parse_arguments
 from .wire import GeneratedImage, ToolCall, ToolCallChunk
@@ -71,13 +72,7 @@ def image_part_from_path(path: str | Path) -> dict[str, Any]:
 
 def guess_image_type(data: bytes) -> str:
     """The MIME type of image bytes, from their magic number (PNG when unsure)."""
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data.startswith(b"GIF8"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "image/png"
+    return sniff_image_type(data) or "image/png"
 
 
 def tool_calls_to_wire(tool_calls: Iterable[ToolCall]) -> list[dict[str, Any]]:

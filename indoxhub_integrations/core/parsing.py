@@ -12,14 +12,24 @@ or truncated JSON) is kept verbatim as ``{"_raw": "<text>"}``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, Literal, get_args
 
-from .errors import ProviderError
+from ._values import (
+    BYPASS_HEADERS,
+    EMPTY,
+    as_int,
+    as_map,
+    as_num,
+    as_str,
+    b64decode,
+    first_str,
+    get_path,
+    lower_headers,
+    shape_error,
+    sniff_image_type,
+)
 from .wire import (
     ChatResult,
     Endpoint,
@@ -32,7 +42,6 @@ from .wire import (
 RAW_ARGUMENTS_KEY = "_raw"
 """Key under which tool-call arguments that are not a JSON object are kept verbatim."""
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
 _ENDPOINTS: dict[str, Endpoint] = {name: name for name in get_args(Endpoint)}
 _ENDPOINTS.update(completions="completion", embeddings="embedding", images="image")
 _ENDPOINTS.update(tts="text_to_speech", stt="speech_to_text")
@@ -45,123 +54,9 @@ _COST_PARTS = (
     "web_search",
     "request",
 )
-_BYPASS_HEADERS = ("x-ratelimit-bypass", "x-rate-limit-bypass")
-_AUDIO_ALIASES = {"mpeg": "mp3", "mpga": "mp3", "x-wav": "wav", "wave": "wav", "vnd.wave": "wav"}
 
 
-# --------------------------------------------------------------------------- small helpers
-
-
-def _shape_error(body: Any, what: str) -> ProviderError:
-    """Build the error for a body of an unrecognised shape (keys only, never values)."""
-    if isinstance(body, Mapping):
-        found = "top-level keys: " + (", ".join(sorted(str(key) for key in body)) or "none")
-    else:
-        found = f"a JSON {type(body).__name__}"
-    return ProviderError(
-        f"indoxhub returned a response of an unrecognised shape for {what} ({found})"
-    )
-
-
-def _lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
-    """Return the headers with lower-cased names (any Mapping, e.g. ``httpx.Headers``)."""
-    return {str(key).lower(): str(value) for key, value in headers.items()} if headers else {}
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    """The value if it is a mapping, else an empty one."""
-    if isinstance(value, dict):  # fast path: the ABC check below is slow
-        return value
-    return value if isinstance(value, Mapping) else _EMPTY
-
-
-def _str(value: Any) -> str | None:
-    """The value if it is a non-empty string, else None."""
-    return value if isinstance(value, str) and value else None
-
-
-def _first_str(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
-    return next((mapping[key] for key in keys if _str(mapping.get(key))), None)
-
-
-def _num(value: Any) -> float | None:
-    """Return a number (or numeric string) as float; None for anything else, bools included."""
-    kind = type(value)
-    if kind is float:  # fast paths (called per float of every embedding vector)
-        return value  # type: ignore[no-any-return]
-    if kind is int:
-        return float(value)
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(value.strip().lstrip("$")) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def _int(*values: Any) -> int | None:
-    """Return the first of ``values`` that is a number, as int."""
-    for value in values:
-        if value is not None:
-            number = _num(value)
-            if number is not None:
-                return int(number)
-    return None
-
-
-def _get(mapping: Any, *path: str) -> Any:
-    """Follow ``path`` through nested mappings; None where a step is missing."""
-    for key in path:
-        if type(mapping) is dict or isinstance(mapping, Mapping):  # dict first: the ABC is slow
-            mapping = mapping.get(key)
-        else:
-            mapping = None
-    return mapping
-
-
-def _b64decode(text: str) -> bytes | None:
-    """Decode base64 (standard or URL-safe, padding optional, data URL allowed); None if bad."""
-    text = "".join(text.split(",", 1)[1].split() if text.startswith("data:") else text.split())
-    text += "=" * (-len(text) % 4)
-    try:
-        return base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _image_media_type(data: bytes) -> str | None:
-    """Guess an image MIME type from its magic bytes."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "image/gif" if data[:6] in (b"GIF87a", b"GIF89a") else None
-
-
-def _audio_format(data: bytes) -> str | None:
-    """Guess an audio format from its magic bytes."""
-    if data[:4] == b"RIFF":
-        return "wav"
-    if data.startswith(b"ID3") or data[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
-        return "mp3"
-    magic = {b"OggS": "ogg", b"fLaC": "flac"}.get(data[:4])
-    return magic or ("aac" if data[:2] in (b"\xff\xf1", b"\xff\xf9") else None)
-
-
-def _audio_format_from_type(value: Any) -> str | None:
-    """Map ``mp3`` or a content type such as ``audio/mpeg; codecs=...`` to a format name."""
-    if not _str(value) or not value.strip():
-        return None
-    subtype = value.split(";", 1)[0].strip().lower().rsplit("/", 1)[-1]
-    subtype = _AUDIO_ALIASES.get(subtype, subtype)
-    return None if subtype in ("octet-stream", "binary", "json") else subtype
-
-
-def _endpoint(endpoint: str) -> Endpoint:
+def as_endpoint(endpoint: str) -> Endpoint:
     try:
         return _ENDPOINTS[endpoint]
     except KeyError:
@@ -182,11 +77,11 @@ def parse_arguments(value: Any) -> dict[str, Any]:
     return dict(parsed) if isinstance(parsed, dict) else {RAW_ARGUMENTS_KEY: text}
 
 
-def _text_of(value: Any) -> str:
+def text_of(value: Any) -> str:
     """Text of a string, or of a list of text parts (``{"type": "text", "text": ...}``)."""
     if isinstance(value, list):
-        return "".join(_text_of(part) for part in value)
-    return value if isinstance(value, str) else _str(_map(value).get("text")) or ""
+        return "".join(text_of(part) for part in value)
+    return value if isinstance(value, str) else as_str(as_map(value).get("text")) or ""
 
 
 def _reasoning_text(value: Any) -> str:
@@ -216,24 +111,24 @@ def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
     if not isinstance(usage, Mapping):
         return Usage(cost=0.0 if byok else None)
     get = usage.get
-    inputs = _int(get("input_tokens"), get("tokens_prompt"), get("prompt_tokens")) or 0
-    outputs = _int(get("output_tokens"), get("tokens_completion"), get("completion_tokens")) or 0
-    total = _int(get("total_tokens"), get("tokens_total"))
-    cached = _int(
-        _get(usage, "input_tokens_details", "cached_tokens"),
-        _get(usage, "prompt_tokens_details", "cached_tokens"),
+    inputs = as_int(get("input_tokens"), get("tokens_prompt"), get("prompt_tokens")) or 0
+    outputs = as_int(get("output_tokens"), get("tokens_completion"), get("completion_tokens")) or 0
+    total = as_int(get("total_tokens"), get("tokens_total"))
+    cached = as_int(
+        get_path(usage, "input_tokens_details", "cached_tokens"),
+        get_path(usage, "prompt_tokens_details", "cached_tokens"),
         get("cache_read_tokens"),
     )
-    reasoning = _int(
-        _get(usage, "output_tokens_details", "reasoning_tokens"),
-        _get(usage, "completion_tokens_details", "reasoning_tokens"),
+    reasoning = as_int(
+        get_path(usage, "output_tokens_details", "reasoning_tokens"),
+        get_path(usage, "completion_tokens_details", "reasoning_tokens"),
         get("reasoning_tokens"),
     )
-    breakdown = _map(get("cost_breakdown"))
-    cost = _num(get("cost"))
-    cost = cost if cost is not None else _num(breakdown.get("total_cost"))
+    breakdown = as_map(get("cost_breakdown"))
+    cost = as_num(get("cost"))
+    cost = cost if cost is not None else as_num(breakdown.get("total_cost"))
     if cost is None:
-        parts = [n for n in (_num(breakdown.get(key)) for key in _COST_PARTS) if n is not None]
+        parts = [n for n in (as_num(breakdown.get(key)) for key in _COST_PARTS) if n is not None]
         cost = sum(parts) if parts else None
     return Usage(
         input_tokens=inputs,
@@ -241,7 +136,7 @@ def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
         total_tokens=total if total is not None else inputs + outputs,
         cached_tokens=cached or 0,
         reasoning_tokens=reasoning or 0,
-        characters=_int(get("characters")),
+        characters=as_int(get("characters")),
         cost=0.0 if byok else cost,
     )
 
@@ -250,7 +145,7 @@ def _normalise_model(
     model: Any, provider: Any, requested_model: str | None
 ) -> tuple[str | None, str | None]:
     """Return ``(provider, "provider/model")`` from a body's ``model``/``provider`` fields."""
-    prov, name = _str(provider), _str(model) or requested_model
+    prov, name = as_str(provider), as_str(model) or requested_model
     if prov is None and name and requested_model and "/" in requested_model:
         req_provider, req_name = requested_model.split("/", 1)
         if "/" not in name or name in (requested_model, req_name):
@@ -282,14 +177,14 @@ def parse_meta(
     Returns:
         The metadata, with ``model`` in ``provider/model`` form where the provider is known.
     """
-    lowered = _lower_headers(headers)
-    body = _map(body)
+    lowered = lower_headers(headers)
+    body = as_map(body)
     request_id = body.get("request_id") or body.get("id") or lowered.get("x-request-id")
     provider, model = _normalise_model(body.get("model"), body.get("provider"), requested_model)
-    bypass = next((lowered[name] for name in _BYPASS_HEADERS if name in lowered), None)
-    duration = _num(body.get("duration_ms"))
+    bypass = next((lowered[name] for name in BYPASS_HEADERS if name in lowered), None)
+    duration = as_num(body.get("duration_ms"))
     return ResponseMeta(
-        endpoint=_endpoint(endpoint),
+        endpoint=as_endpoint(endpoint),
         request_id=str(request_id) if request_id is not None else None,
         provider=provider,
         model=model,
@@ -299,7 +194,7 @@ def parse_meta(
     )
 
 
-def _common(
+def common_fields(
     body: Mapping[str, Any],
     headers: Mapping[str, str],
     endpoint: str,
@@ -323,80 +218,80 @@ def _common(
 
 def _tool_call(item: Any, index: int) -> ToolCall:
     """A tool call in OpenAI chat form, flat form, or Responses ``function_call`` form."""
-    item = _map(item)
-    function = _map(item.get("function")) or item
-    position = _int(item.get("index"))
+    item = as_map(item)
+    function = as_map(item.get("function")) or item
+    position = as_int(item.get("index"))
     return ToolCall(
-        id=_first_str(item, ("call_id", "id")) or f"call_{index if position is None else position}",
-        name=_str(function.get("name")) or "",
+        id=first_str(item, ("call_id", "id")) or f"call_{index if position is None else position}",
+        name=as_str(function.get("name")) or "",
         arguments=parse_arguments(function.get("arguments")),
     )
 
 
-def _tool_calls(value: Any, message: Mapping[str, Any] = _EMPTY) -> list[ToolCall]:
+def _tool_calls(value: Any, message: Mapping[str, Any] = EMPTY) -> list[ToolCall]:
     calls = [_tool_call(item, i) for i, item in enumerate(value)] if isinstance(value, list) else []
     if not calls and isinstance(message.get("function_call"), Mapping):  # pre-tools OpenAI form
         calls.append(_tool_call({"function": message["function_call"]}, 0))
     return calls
 
 
-def _image(item: Any) -> GeneratedImage | None:
+def parse_image(item: Any) -> GeneratedImage | None:
     """One generated image from ``{url|b64_json|result|image_url, revised_prompt}`` or a URL."""
     if isinstance(item, str):
         item = {"b64_json": item} if item.startswith("data:") else {"url": item}
     if not isinstance(item, Mapping):
         return None
-    url = _str(item.get("url")) or _str(_get(item, "image_url", "url"))
-    b64 = _first_str(item, ("b64_json", "b64", "result"))
+    url = as_str(item.get("url")) or as_str(get_path(item, "image_url", "url"))
+    b64 = first_str(item, ("b64_json", "b64", "result"))
     if url and url.startswith("data:"):
         b64, url = url, None
-    data = _b64decode(b64) if b64 else None
-    declared = _first_str(item, ("media_type", "mime_type"))
+    data = b64decode(b64) if b64 else None
+    declared = first_str(item, ("media_type", "mime_type"))
     return GeneratedImage(
         url=url,
         b64_json=b64.split(",", 1)[-1] if b64 and b64.startswith("data:") else b64,
-        revised_prompt=_str(item.get("revised_prompt")),
+        revised_prompt=as_str(item.get("revised_prompt")),
         data=data,
-        media_type=(_image_media_type(data) if data else None) or declared,
+        media_type=(sniff_image_type(data) if data else None) or declared,
     )
 
 
 def _images(items: Any) -> list[GeneratedImage]:
     if not isinstance(items, list):
         return []
-    if all(_num(_map(item).get("index")) is not None for item in items):
-        items = sorted(items, key=lambda item: _num(item["index"]) or 0)
-    return [image for image in map(_image, items) if image is not None]
+    if all(as_num(as_map(item).get("index")) is not None for item in items):
+        items = sorted(items, key=lambda item: as_num(item["index"]) or 0)
+    return [image for image in map(parse_image, items) if image is not None]
 
 
-def _finish_from_status(status: Any, body: Mapping[str, Any]) -> str | None:
+def finish_from_status(status: Any, body: Mapping[str, Any]) -> str | None:
     """Map a Responses ``status`` to a chat ``finish_reason``."""
     if status == "incomplete":
-        reason = _get(body, "incomplete_details", "reason")
+        reason = get_path(body, "incomplete_details", "reason")
         return "content_filter" if reason == "content_filter" else "length"
-    return "stop" if status == "completed" else _str(status)
+    return "stop" if status == "completed" else as_str(status)
 
 
 def _fields(
     text: str, reasoning: str, calls: list[ToolCall], finish: Any, images: list[GeneratedImage]
 ) -> dict[str, Any]:
     fields = dict(text=text, reasoning=reasoning or None, tool_calls=calls, images=images)
-    return {**fields, "finish_reason": _str(finish) or ("tool_calls" if calls else None)}
+    return {**fields, "finish_reason": as_str(finish) or ("tool_calls" if calls else None)}
 
 
-def _chat_from_output(body: Mapping[str, Any]) -> dict[str, Any]:
+def chat_fields_from_output(body: Mapping[str, Any]) -> dict[str, Any]:
     """Fields of a Responses-style answer (its ``output`` items)."""
     texts: list[str] = []
     reasoning: list[str] = []
     calls: list[ToolCall] = []
     images: list[GeneratedImage] = []
     for item in body.get("output") or []:
-        kind = _map(item).get("type")
+        kind = as_map(item).get("type")
         if kind == "message":
             content = item.get("content")
             parts = content if isinstance(content, list) else [{"text": content}]
             kinds = ("output_text", "text")
-            texts += [_text_of(p) for p in parts if _map(p).get("type", "output_text") in kinds]
+            texts += [text_of(p) for p in parts if as_map(p).get("type", "output_text") in kinds]
             reasoning.append(_reasoning_text(item.get("reasoning")))
         elif kind == "reasoning":
             reasoning += [
@@ -406,19 +301,19 @@ def _chat_from_output(body: Mapping[str, Any]) -> dict[str, Any]:
         elif kind == "function_call":
             calls.append(_tool_call(item, len(calls)))
         elif kind == "image_generation_call":
-            image = _image(item)
+            image = parse_image(item)
             images += [image] if image is not None and (image.url or image.b64_json) else []
-    text = "".join(texts) or _str(body.get("output_text")) or ""
-    finish = "tool_calls" if calls else _finish_from_status(body.get("status"), body)
+    text = "".join(texts) or as_str(body.get("output_text")) or ""
+    finish = "tool_calls" if calls else finish_from_status(body.get("status"), body)
     return _fields(text, _reasoning_text(reasoning), calls, finish, images)
 
 
 def _chat_from_choices(body: Mapping[str, Any]) -> dict[str, Any]:
     """Fields of an OpenAI chat-completions (or completions) answer."""
     choices = body["choices"]
-    choice = _map(choices[0] if choices else None)
-    message = _map(choice.get("message"))
-    text = _text_of(message.get("content")) if message else _text_of(choice.get("text"))
+    choice = as_map(choices[0] if choices else None)
+    message = as_map(choice.get("message"))
+    text = text_of(message.get("content")) if message else text_of(choice.get("text"))
     calls = _tool_calls(message.get("tool_calls"), message)
     reasoning = _reasoning_text(message.get("reasoning_content") or message.get("reasoning"))
     images = _images(message.get("images"))
@@ -430,7 +325,7 @@ def _chat_from_legacy(body: Mapping[str, Any]) -> dict[str, Any]:
     reasoning = _reasoning_text(body.get("reasoning") or body.get("reasoning_content"))
     calls = _tool_calls(body.get("tool_calls"))
     images = _images(body.get("images"))
-    return _fields(_text_of(body.get("data")), reasoning, calls, body.get("finish_reason"), images)
+    return _fields(text_of(body.get("data")), reasoning, calls, body.get("finish_reason"), images)
 
 
 def parse_chat(
@@ -464,18 +359,18 @@ def parse_chat(
         ProviderError: The body matches none of the documented shapes.
     """
     if not isinstance(body, Mapping):
-        raise _shape_error(body, endpoint)
+        raise shape_error(body, endpoint)
     if body.get("object") == "response" or isinstance(body.get("output"), list):
         if not isinstance(body.get("output", []), list) or not (
             "output" in body or "output_text" in body
         ):  # a Responses-style answer without its output list is not an (empty) answer
-            raise _shape_error(body, endpoint)
-        fields = _chat_from_output(body)
+            raise shape_error(body, endpoint)
+        fields = chat_fields_from_output(body)
     elif isinstance(body.get("choices"), list):
         fields = _chat_from_choices(body)
     elif "data" in body and (body["data"] is None or isinstance(body["data"], str)):
         fields = _chat_from_legacy(body)
     else:
-        raise _shape_error(body, endpoint)
-    common = _common(body, headers, endpoint, requested_model, byok_sent, elapsed_ms)
+        raise shape_error(body, endpoint)
+    common = common_fields(body, headers, endpoint, requested_model, byok_sent, elapsed_ms)
     return ChatResult(**fields, **common)

@@ -8,21 +8,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
-from .parsing import (
-    _audio_format,
-    _audio_format_from_type,
-    _b64decode,
-    _common,
-    _first_str,
-    _get,
-    _image,
-    _int,
-    _lower_headers,
-    _map,
-    _num,
-    _shape_error,
-    _str,
+from ._values import (
+    as_int,
+    as_map,
+    as_num,
+    as_str,
+    audio_format,
+    audio_format_from_type,
+    b64decode,
+    first_str,
+    get_path,
+    lower_headers,
+    shape_error,
 )
+from .parsing import common_fields, parse_image
 from .wire import EmbeddingResult, GeneratedImage, ImageResult, SpeechResult, TranscriptionResult
 
 # --------------------------------------------------------------------------- other endpoints
@@ -40,10 +39,10 @@ def _vector(value: Any, body: Any) -> list[float]:
             return value
         if kinds <= _NUMBERS:
             return [float(x) for x in value]
-        numbers = [_num(x) for x in value]
+        numbers = [as_num(x) for x in value]
         if all(x is not None for x in numbers):
             return numbers  # type: ignore[return-value]
-    raise _shape_error(body, "embedding")
+    raise shape_error(body, "embedding")
 
 
 def parse_embeddings(
@@ -62,16 +61,16 @@ def parse_embeddings(
     Raises:
         ProviderError: ``data`` is missing or holds something other than vectors.
     """
-    data = _map(body).get("data")
+    data = as_map(body).get("data")
     if not isinstance(data, list):
-        raise _shape_error(body, "embedding")
+        raise shape_error(body, "embedding")
     if data and all(isinstance(item, Mapping) for item in data):
-        if all(_num(item.get("index")) is not None for item in data):
-            data = sorted(data, key=lambda item: _num(item["index"]) or 0)
+        if all(as_num(item.get("index")) is not None for item in data):
+            data = sorted(data, key=lambda item: as_num(item["index"]) or 0)
         data = [item.get("embedding") for item in data]
     vectors = [_vector(v, body) for v in data]
-    dimensions = _int(body.get("dimensions"), len(vectors[0]) if vectors else None)
-    common = _common(body, headers, "embedding", requested_model, byok_sent, elapsed_ms)
+    dimensions = as_int(body.get("dimensions"), len(vectors[0]) if vectors else None)
+    common = common_fields(body, headers, "embedding", requested_model, byok_sent, elapsed_ms)
     return EmbeddingResult(vectors=vectors, dimensions=dimensions, **common)
 
 
@@ -91,11 +90,11 @@ def parse_images(
     Raises:
         ProviderError: ``data`` is not a list of images.
     """
-    data = _map(body).get("data")
-    images = [_image(item) for item in data] if isinstance(data, list) else [None]
+    data = as_map(body).get("data")
+    images = [parse_image(item) for item in data] if isinstance(data, list) else [None]
     if any(image is None for image in images):
-        raise _shape_error(body, "image")
-    common = _common(body, headers, "image", requested_model, byok_sent, elapsed_ms)
+        raise shape_error(body, "image")
+    common = common_fields(body, headers, "image", requested_model, byok_sent, elapsed_ms)
     return ImageResult(images=cast(list[GeneratedImage], images), **common)
 
 
@@ -116,20 +115,20 @@ def parse_speech(
     Raises:
         ProviderError: Neither a URL nor decodable audio is present.
     """
-    data: Any = _map(body).get("data")
+    data: Any = as_map(body).get("data")
     if isinstance(data, str):
         data = {"url": data} if data.startswith(("http://", "https://")) else {"audio": data}
-    data = _map(data)
-    url = _str(data.get("url"))
-    encoded = _first_str(data, ("b64_json", "audio", "audio_base64", "data"))
-    audio = _b64decode(encoded) if encoded else None
+    data = as_map(data)
+    url = as_str(data.get("url"))
+    encoded = first_str(data, ("b64_json", "audio", "audio_base64", "data"))
+    audio = b64decode(encoded) if encoded else None
     if url is None and audio is None:
-        raise _shape_error(body, "text_to_speech")
+        raise shape_error(body, "text_to_speech")
     sources = (data, body)
     keys = ("format", "response_format", "content_type")
-    declared = (_audio_format_from_type(src.get(key)) for key in keys for src in sources)
-    fmt = next((f for f in declared if f), None) or (_audio_format(audio) if audio else None)
-    common = _common(body, headers, "text_to_speech", requested_model, byok_sent, elapsed_ms)
+    declared = (audio_format_from_type(src.get(key)) for key in keys for src in sources)
+    fmt = next((f for f in declared if f), None) or (audio_format(audio) if audio else None)
+    common = common_fields(body, headers, "text_to_speech", requested_model, byok_sent, elapsed_ms)
     return SpeechResult(audio=audio, url=url, format=fmt, **common)
 
 
@@ -145,9 +144,9 @@ def parse_speech_bytes(
 
     Usage is unknown for such an answer (cost None, or 0 with BYOK).
     """
-    common = _common({}, headers, "text_to_speech", requested_model, byok_sent, elapsed_ms)
-    declared = _audio_format_from_type(_lower_headers(headers).get("content-type"))
-    return SpeechResult(audio=bytes(content), format=declared or _audio_format(content), **common)
+    common = common_fields({}, headers, "text_to_speech", requested_model, byok_sent, elapsed_ms)
+    declared = audio_format_from_type(lower_headers(headers).get("content-type"))
+    return SpeechResult(audio=bytes(content), format=declared or audio_format(content), **common)
 
 
 def parse_transcription(
@@ -168,12 +167,10 @@ def parse_transcription(
         ProviderError: No transcript is present.
     """
     body = {"text": body} if isinstance(body, str) else body
-    data = _map(body).get("data")
-    text = data if isinstance(data, str) else _get(data, "text")
-    text = text if isinstance(text, str) else _map(body).get("text")
+    data = as_map(body).get("data")
+    text = data if isinstance(data, str) else get_path(data, "text")
+    text = text if isinstance(text, str) else as_map(body).get("text")
     if not isinstance(text, str):
-        raise _shape_error(body, endpoint)
-    common = _common(body, headers, endpoint, requested_model, byok_sent, elapsed_ms)
+        raise shape_error(body, endpoint)
+    common = common_fields(body, headers, endpoint, requested_model, byok_sent, elapsed_ms)
     return TranscriptionResult(text=text, **common)
-
-

@@ -15,19 +15,17 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ._values import BYPASS_HEADERS, as_map, as_str, lower_headers
 from .errors import StreamInterruptedError, error_from_stream_event
 from .parsing import (
-    _chat_from_output,
-    _endpoint,
-    _finish_from_status,
-    _image,
-    _lower_headers,
-    _map,
-    _str,
-    _text_of,
+    as_endpoint,
+    chat_fields_from_output,
+    finish_from_status,
     parse_arguments,
+    parse_image,
     parse_meta,
     parse_usage,
+    text_of,
 )
 from .wire import ChatResult, GeneratedImage, StreamEvent, ToolCall, ToolCallChunk, Usage
 
@@ -171,12 +169,12 @@ class _ToolState:
 
 def _delta_text(value: Any) -> str:
     """A ``delta`` that is a string or ``{"text": ...}``."""
-    return value if isinstance(value, str) else _text_of(_map(value))
+    return value if isinstance(value, str) else text_of(as_map(value))
 
 
 def _error_message(error: Any) -> str:
     if isinstance(error, Mapping):
-        return _str(error.get("message")) or json.dumps(error, default=str)[:500]
+        return as_str(error.get("message")) or json.dumps(error, default=str)[:500]
     return str(error)
 
 
@@ -185,7 +183,7 @@ def _keys(event: Mapping[str, Any], item: Mapping[str, Any] = _NO_HEADERS) -> li
     keys: list[Key] = []
     if isinstance(event.get("output_index"), int):
         keys.append(("output", event["output_index"]))
-    item_id = _str(event.get("item_id")) or _str(item.get("id"))
+    item_id = as_str(event.get("item_id")) or as_str(item.get("id"))
     if item_id:
         keys.append(("item", item_id))
     return keys
@@ -218,8 +216,8 @@ class StreamAssembler:
         requested_model: str | None = None,
         byok_sent: bool = False,
     ) -> None:
-        self._endpoint = _endpoint(endpoint)
-        self._headers = _lower_headers(headers)
+        self._endpoint = as_endpoint(endpoint)
+        self._headers = lower_headers(headers)
         self._requested_model = requested_model
         self._byok_sent = byok_sent
         self._text: list[str] = []
@@ -311,7 +309,7 @@ class StreamAssembler:
     def _responses_event(self, kind: str, obj: dict[str, Any]) -> list[StreamEvent]:
         if kind in _TEXT_DELTAS:
             return self._text_delta(obj)
-        response = _map(obj.get("response"))
+        response = as_map(obj.get("response"))
         self._absorb(response)
         if kind == "response.created":
             return [StreamEvent(type="start", raw=obj)]
@@ -322,10 +320,10 @@ class StreamAssembler:
             self._reasoning.append(delta)
             self._reasoning_streamed = True
             return [StreamEvent(type="reasoning", reasoning_delta=delta, raw=obj)]
-        item = _map(obj.get("item"))
+        item = as_map(obj.get("item"))
         keys = _keys(obj, item)
         if kind == "response.output_item.added" and item.get("type") == "function_call":
-            chunk = self._tool_chunk(keys, item, _str(item.get("arguments")) or "")
+            chunk = self._tool_chunk(keys, item, as_str(item.get("arguments")) or "")
             return [StreamEvent(type="tool_call", tool_call_chunks=[chunk], raw=obj)]
         if kind == "response.output_item.done":
             return [self._item_done(keys, item, obj)]
@@ -334,14 +332,18 @@ class StreamAssembler:
             is_delta = kind.endswith(".delta")
             if not is_delta and index is not None and self._tools[index].arguments:
                 return [StreamEvent(type="other", raw=obj)]  # deltas already carried them
-            arguments = _str(obj.get("delta" if is_delta else "arguments")) or ""
+            arguments = as_str(obj.get("delta" if is_delta else "arguments")) or ""
             chunk = self._tool_chunk(keys, obj, arguments)
             return [StreamEvent(type="tool_call", tool_call_chunks=[chunk], raw=obj)]
         if kind == "response.image_generation_call.completed":
-            call = _map(obj.get("image_generation_call"))
-            b64 = _str(obj.get("data")) or _str(call.get("b64_json")) or _str(call.get("result"))
-            url = _str(call.get("url")) or _str(obj.get("url"))
-            image = _image(
+            call = as_map(obj.get("image_generation_call"))
+            b64 = (
+                as_str(obj.get("data"))
+                or as_str(call.get("b64_json"))
+                or as_str(call.get("result"))
+            )
+            url = as_str(call.get("url")) or as_str(obj.get("url"))
+            image = parse_image(
                 {"url": url, "b64_json": b64, "revised_prompt": call.get("revised_prompt")}
             )
             if image is not None and (image.url or image.b64_json):
@@ -365,7 +367,7 @@ class StreamAssembler:
         if isinstance(response.get("usage"), Mapping):
             self._usage = response["usage"]
         if not self._text and not self._tools and isinstance(response.get("output"), list):
-            fields = _chat_from_output(response)  # a server that sent the answer only here
+            fields = chat_fields_from_output(response)  # a server that sent the answer only here
             self._text.append(fields["text"])
             self._reasoning += [fields["reasoning"]] if fields["reasoning"] else []
             for call in fields["tool_calls"]:
@@ -373,7 +375,7 @@ class StreamAssembler:
                 self._tools[-1].arguments.append(json.dumps(call.arguments))
             self._images += [] if self._images else fields["images"]
         status = response.get("status") or ("incomplete" if kind.endswith("incomplete") else None)
-        self._finish = _finish_from_status(status, response) or self._finish
+        self._finish = finish_from_status(status, response) or self._finish
         self._final_raw = dict(response)
         self._complete = True
         return self._done_event(obj)
@@ -382,7 +384,7 @@ class StreamAssembler:
         self, keys: list[Key], item: Mapping[str, Any], obj: dict[str, Any]
     ) -> StreamEvent:
         """``response.output_item.done``: use what the item carries that no delta delivered."""
-        fields = _chat_from_output({"output": [item]})
+        fields = chat_fields_from_output({"output": [item]})
         text = reasoning = ""
         chunks: list[ToolCallChunk] = []
         images: list[GeneratedImage] = []
@@ -400,7 +402,7 @@ class StreamAssembler:
         ):
             arguments = item.get("arguments")
             arguments = json.dumps(arguments) if isinstance(arguments, Mapping) else arguments
-            chunks.append(self._tool_chunk(keys, item, _str(arguments) or ""))
+            chunks.append(self._tool_chunk(keys, item, as_str(arguments) or ""))
         if fields["images"] and not self._image_keys.intersection(keys):
             images = fields["images"]
             self._images.extend(images)
@@ -415,24 +417,24 @@ class StreamAssembler:
 
     def _openai_chunk(self, obj: dict[str, Any]) -> list[StreamEvent]:
         choices = obj["choices"]
-        choice = _map(choices[0] if choices else None)
-        delta = _map(choice.get("delta"))
+        choice = as_map(choices[0] if choices else None)
+        delta = as_map(choice.get("delta"))
         events: list[StreamEvent] = []
-        reasoning = _str(delta.get("reasoning_content")) or _str(delta.get("reasoning"))
+        reasoning = as_str(delta.get("reasoning_content")) or as_str(delta.get("reasoning"))
         if reasoning:
             self._reasoning.append(reasoning)
             events.append(StreamEvent(type="reasoning", reasoning_delta=reasoning, raw=obj))
-        text = _text_of(delta.get("content")) or _text_of(choice.get("text"))
+        text = text_of(delta.get("content")) or text_of(choice.get("text"))
         if text:
             self._text.append(text)
             events.append(StreamEvent(type="text", text_delta=text, raw=obj))
         chunks: list[ToolCallChunk] = []
         calls = delta.get("tool_calls")
         for position, call in enumerate(calls if isinstance(calls, list) else []):
-            number, function = _map(call).get("index"), _map(_map(call).get("function"))
+            number, function = as_map(call).get("index"), as_map(as_map(call).get("function"))
             key = ("choice", number if isinstance(number, int) else position)
-            source = {"call_id": _map(call).get("id"), "name": function.get("name")}
-            chunks.append(self._tool_chunk([key], source, _str(function.get("arguments")) or ""))
+            source = {"call_id": as_map(call).get("id"), "name": function.get("name")}
+            chunks.append(self._tool_chunk([key], source, as_str(function.get("arguments")) or ""))
         if chunks:
             events.append(StreamEvent(type="tool_call", tool_call_chunks=chunks, raw=obj))
         return self._end_chunk({**choice, "usage": obj.get("usage")}, events, obj)
@@ -441,7 +443,7 @@ class StreamAssembler:
         self, source: Mapping[str, Any], events: list[StreamEvent], raw: dict[str, Any]
     ) -> list[StreamEvent]:
         """Record a non-Responses chunk's ``finish_reason`` and ``usage`` on its last event."""
-        finish = _str(source.get("finish_reason"))
+        finish = as_str(source.get("finish_reason"))
         usage: Usage | None = None
         self._finish = finish or self._finish
         if isinstance(source.get("usage"), Mapping):
@@ -464,10 +466,10 @@ class StreamAssembler:
     ) -> ToolCallChunk:
         """Record a tool-call fragment (creating the call on first sight) and return it."""
         index = self._find(keys)
-        call_id = _str(source.get("call_id"))
+        call_id = as_str(source.get("call_id"))
         if call_id is None and source.get("type") == "function_call":
-            call_id = _str(source.get("id"))
-        name = _str(source.get("name"))
+            call_id = as_str(source.get("id"))
+        name = as_str(source.get("name"))
         if index is None:
             index = len(self._tools)
             self._tools.append(_ToolState(call_id, name))
@@ -478,7 +480,7 @@ class StreamAssembler:
         return ToolCallChunk(index=index, id=call_id, name=name, arguments_delta=arguments)
 
     def _byok(self) -> bool:
-        bypass = "x-ratelimit-bypass" in self._headers or "x-rate-limit-bypass" in self._headers
+        bypass = any(name in self._headers for name in BYPASS_HEADERS)
         return self._byok_sent or self._info.get("byok_api_key") is True or bypass
 
     def _done_event(self, obj: dict[str, Any] | None) -> StreamEvent:
@@ -521,6 +523,6 @@ def _raise_error(obj: Mapping[str, Any]) -> None:
     if not error and obj.get("type") in ("error", "response.error"):
         error = obj.get("message") or obj
     if not error and obj.get("type") == "response.failed":
-        error = _map(obj.get("response")).get("error") or "the response failed"
+        error = as_map(obj.get("response")).get("error") or "the response failed"
     if error:
         raise error_from_stream_event(_error_message(error))

@@ -3,59 +3,37 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from .wire import ChatResult, EmbeddingResult, ImageResult, SpeechResult, TranscriptionResult
+from .wire import (
+    ChatResult,
+    EmbeddingResult,
+    ImageResult,
+    ResponseMeta,
+    SpeechResult,
+    TranscriptionResult,
+    Usage,
+    UsageRecord,
+)
 
 AnyResult = ChatResult | EmbeddingResult | ImageResult | SpeechResult | TranscriptionResult
 
 
-class UsageRecord(BaseModel):
-    """What one indoxhub request used and cost."""
-
-    model_config = ConfigDict(frozen=True)
-
-    endpoint: str
-    """``chat``, ``completion``, ``embedding``, ``image``, ``text_to_speech``..."""
-    model: str | None = None
-    """The model in ``provider/model`` form."""
-    provider: str | None = None
-    """The provider that served the request."""
-    request_id: str | None = None
-    """The server's request id."""
-    input_tokens: int = 0
-    """Prompt tokens."""
-    output_tokens: int = 0
-    """Completion tokens."""
-    total_tokens: int = 0
-    """Input plus output tokens."""
-    cached_tokens: int = 0
-    """Input tokens read from the prompt cache."""
-    reasoning_tokens: int = 0
-    """Output tokens spent on reasoning."""
-    characters: int | None = None
-    """Characters synthesised (text to speech)."""
-    images: int = 0
-    """Images generated."""
-    cost: float | None = None
-    """USD; ``None`` when unknown (never a made-up 0); 0 for BYOK."""
-    cost_estimated: bool = False
-    """True when the cost was computed from catalog pricing."""
-    byok: bool = False
-    """True when the request used the caller's own provider key."""
-    rate_limit_bypass: str | None = None
-    """The ``X-RateLimit-Bypass`` header, when present."""
-    duration_ms: float | None = None
-    """How long the request took."""
-
-
 def record_from_result(result: AnyResult) -> UsageRecord:
-    """Build the :class:`UsageRecord` of one normalized result."""
-    usage, meta = result.usage, result.meta
+    """The :class:`UsageRecord` of one normalized result: the core's own when it carries one."""
+    if result.meta.record is not None:
+        return result.meta.record
     images = len(result.images) if isinstance(result, ImageResult | ChatResult) else 0
+    return record_from_parts(result.usage, result.meta, images=images)
+
+
+def record_from_parts(
+    usage: Usage, meta: ResponseMeta, *, images: int = 0, status: int | None = None
+) -> UsageRecord:
+    """Build the :class:`UsageRecord` of a completed request from its usage and meta."""
     return UsageRecord(
         endpoint=meta.endpoint or "chat",
         model=meta.model,
@@ -73,6 +51,7 @@ def record_from_result(result: AnyResult) -> UsageRecord:
         byok=meta.byok,
         rate_limit_bypass=meta.rate_limit_bypass,
         duration_ms=meta.duration_ms,
+        status=status,
     )
 
 
@@ -114,20 +93,27 @@ class UsageLedger:
 
     def __init__(self, records: Iterable[UsageRecord] = ()) -> None:
         self._lock = threading.Lock()
+        self._clear()
+        for record in records:
+            self.add(record)
+
+    def _clear(self) -> None:
         self._records: list[UsageRecord] = []
+        self._failed_requests = 0
         self._total = _Bucket()
         self._prompt_tokens = 0
         self._completion_tokens = 0
         self._estimated_cost_requests = 0
         self._by_model: dict[str, _Bucket] = {}
         self._by_endpoint: dict[str, _Bucket] = {}
-        for record in records:
-            self.add(record)
 
     def add(self, record: UsageRecord) -> None:
         """Count one request."""
         with self._lock:
             self._records.append(record)
+            if record.outcome == "failed":  # an answered error: an attempt, not spend
+                self._failed_requests += 1
+                return
             self._total.add(record)
             self._prompt_tokens += record.input_tokens
             self._completion_tokens += record.output_tokens
@@ -137,8 +123,8 @@ class UsageLedger:
 
     def reset(self) -> None:
         """Forget every record."""
-        with self._lock:
-            self.__init__()  # type: ignore[misc]
+        with self._lock:  # the same lock: concurrent adds wait, none is lost mid-reset
+            self._clear()
 
     @property
     def records(self) -> list[UsageRecord]:
@@ -198,6 +184,11 @@ class UsageLedger:
         return self._estimated_cost_requests
 
     @property
+    def failed_requests(self) -> int:
+        """Attempts the server answered with an error (not counted in :attr:`requests`)."""
+        return self._failed_requests
+
+    @property
     def cost_is_complete(self) -> bool:
         """True when every request's cost is known."""
         return self._total.unknown_cost_requests == 0
@@ -224,6 +215,7 @@ class UsageLedger:
             "total_cost": self.total_cost,
             "unknown_cost_requests": self.unknown_cost_requests,
             "estimated_cost_requests": self.estimated_cost_requests,
+            "failed_requests": self.failed_requests,
         }
 
     def __str__(self) -> str:
@@ -253,3 +245,67 @@ class UsageLedger:
             f"total_tokens={self.total_tokens}, total_cost={self.total_cost!r}, "
             f"unknown_cost_requests={self.unknown_cost_requests})"
         )
+
+
+UsageScope = Literal["context", "process"]
+"""Which requests a usage scope counts: ``"context"`` those made in the scope's context
+(asyncio tasks and LangChain/LlamaIndex threads started in it), ``"process"`` every request of
+the process while the scope is open (plain threads and thread pools too)."""
+
+_CONTEXT_LEDGERS: ContextVar[tuple[UsageLedger, ...]] = ContextVar(
+    "indoxhub_usage_ledgers", default=()
+)
+_process_ledgers: tuple[UsageLedger, ...] = ()
+_process_lock = threading.Lock()
+
+
+def emit_usage(record: UsageRecord) -> None:
+    """Give one attempt's record to every usage scope that counts it (called by the core)."""
+    targets = _CONTEXT_LEDGERS.get() + _process_ledgers
+    if not targets:
+        return
+    seen: set[int] = set()
+    for ledger in targets:
+        if id(ledger) not in seen:
+            seen.add(id(ledger))
+            ledger.add(record)
+
+
+@contextmanager
+def usage_scope(
+    scope: UsageScope = "context", ledger: UsageLedger | None = None
+) -> Iterator[UsageLedger]:
+    """Count the core's usage records while the block runs.
+
+    Args:
+        scope: ``"context"`` (default) or ``"process"``; see :data:`UsageScope`.
+        ledger: The ledger to add to (a new one by default).
+
+    Yields:
+        The ledger. Scopes nest: a record counts in every open scope that sees it.
+
+    Raises:
+        ValueError: For an unknown ``scope``.
+    """
+    global _process_ledgers
+    if scope not in ("context", "process"):
+        raise ValueError(f"scope must be 'context' or 'process', got {scope!r}.")
+    target = ledger if ledger is not None else UsageLedger()
+    if scope == "process":
+        with _process_lock:
+            _process_ledgers = (*_process_ledgers, target)
+        try:
+            yield target
+        finally:
+            with _process_lock:
+                _process_ledgers = tuple(item for item in _process_ledgers if item is not target)
+        return
+    token = _CONTEXT_LEDGERS.set((*_CONTEXT_LEDGERS.get(), target))
+    try:
+        yield target
+    finally:
+        try:
+            _CONTEXT_LEDGERS.reset(token)
+        except ValueError:  # exited in another context than entered: drop ours there
+            current = _CONTEXT_LEDGERS.get()
+            _CONTEXT_LEDGERS.set(tuple(item for item in current if item is not target))

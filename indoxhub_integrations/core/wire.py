@@ -47,6 +47,52 @@ class Usage(_Model):
     """True when ``cost`` was computed from the model's catalog pricing, not reported."""
 
 
+class UsageRecord(BaseModel):
+    """What one indoxhub request used and cost."""
+
+    model_config = ConfigDict(frozen=True)
+
+    endpoint: str
+    """``chat``, ``completion``, ``embedding``, ``image``, ``text_to_speech``..."""
+    model: str | None = None
+    """The model in ``provider/model`` form."""
+    provider: str | None = None
+    """The provider that served the request."""
+    request_id: str | None = None
+    """The server's request id."""
+    input_tokens: int = 0
+    """Prompt tokens."""
+    output_tokens: int = 0
+    """Completion tokens."""
+    total_tokens: int = 0
+    """Input plus output tokens."""
+    cached_tokens: int = 0
+    """Input tokens read from the prompt cache."""
+    reasoning_tokens: int = 0
+    """Output tokens spent on reasoning."""
+    characters: int | None = None
+    """Characters synthesised (text to speech)."""
+    images: int = 0
+    """Images generated."""
+    cost: float | None = None
+    """USD; ``None`` when unknown (never a made-up 0); 0 for BYOK."""
+    cost_estimated: bool = False
+    """True when the cost was computed from catalog pricing."""
+    byok: bool = False
+    """True when the request used the caller's own provider key."""
+    rate_limit_bypass: str | None = None
+    """The ``X-RateLimit-Bypass`` header, when present."""
+    duration_ms: float | None = None
+    """How long the request took."""
+    outcome: Literal["completed", "aborted", "unknown", "failed"] = "completed"
+    """``completed``: answered (a stream read to its end); ``aborted``: a stream the consumer
+    closed early (cost as far as reported, else unknown); ``unknown``: sent but no complete
+    answer arrived (timeout, dropped connection, broken stream), so the cost is unknown;
+    ``failed``: the server answered an error (a failed attempt, not spend)."""
+    status: int | None = None
+    """The HTTP status of the attempt, when an answer arrived."""
+
+
 class ResponseMeta(_Model):
     """Metadata of one response, from its body and headers."""
 
@@ -64,6 +110,9 @@ class ResponseMeta(_Model):
     """The ``X-RateLimit-Bypass`` header text, when present."""
     duration_ms: float | None = None
     """Server-reported duration, else the client-measured one, in milliseconds."""
+    record: UsageRecord | None = Field(default=None, repr=False, exclude=True)
+    """The core's usage record of this request, set when the answer is complete (the record
+    every usage scope counted; handlers read it instead of rebuilding one)."""
 
 
 class ToolCall(_Model):
@@ -114,10 +163,6 @@ class ChatResult(_Result):
     """Why generation stopped (``stop``, ``length``, ``tool_calls``...)."""
     images: list[GeneratedImage] = Field(default_factory=list)
     """Images the chat model produced."""
-
-
-CompletionResult = ChatResult
-"""Text completions share the chat result model."""
 
 
 class EmbeddingResult(_Result):
@@ -200,9 +245,26 @@ class StreamEvent(_Model):
     meta: ResponseMeta | None = None
     """The response metadata; set on the ``done`` event."""
     result: ChatResult | None = None
-    """The whole answer assembled from the stream; set on the ``done`` event."""
+    """The whole answer assembled from the stream; always set on the ``done`` event, with the
+    event's final usage and meta."""
     raw: dict[str, Any] | None = None
     """The event's JSON as received."""
+
+    def done_result(self) -> ChatResult:
+        """The whole answer a ``done`` event carries, with the event's final usage and meta.
+
+        Raises:
+            ValueError: For an event that is not a stream's ``done`` event.
+        """
+        result = self.result
+        if result is None:
+            raise ValueError(f"A {self.type!r} stream event carries no result; only 'done' does.")
+        update: dict[str, Any] = {}
+        if self.usage is not None and self.usage is not result.usage:
+            update["usage"] = self.usage  # the event's final usage and meta win
+        if self.meta is not None and self.meta is not result.meta:
+            update["meta"] = self.meta
+        return result.model_copy(update=update) if update else result
 
 
 class ModelInfo(_Model):

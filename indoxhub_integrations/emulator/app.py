@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -18,12 +19,12 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from . import control, endpoints, media_endpoints
+from . import control, endpoints, media_endpoints, validation
 from .errors import ApiError, detail
 from .pipeline import Answer, Call, mask_value, masked
 from .shapes import DONE, sse
 from .state import EmulatorState, RequestRecord, Script
-from .validation import parse_json
+from .validation import Spec, parse_json
 
 Handler = Callable[[Call, Any], Awaitable[Answer]]
 TRANSPORT_KEY = "emulator.transport"
@@ -242,47 +243,88 @@ def _base_url(request: Request) -> str:
     return f"{request.scope.get('scheme', 'http')}://{host}"
 
 
+async def _translation(call: Call, form: dict[str, Any]) -> Answer:
+    return await media_endpoints.transcription(call, form, translate=True)
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One API route: how the emulator serves it and how ``/openapi.json`` documents it."""
+
+    path: str
+    """The route path (Starlette syntax)."""
+    handler: Handler
+    """Answers the request."""
+    summary: str
+    """One line for the OpenAPI document."""
+    methods: tuple[str, ...] = ("POST",)
+    """HTTP methods."""
+    endpoint: str | None = None
+    """The usage endpoint of a model call (``None``: auth, catalog, account routes)."""
+    auth: bool = True
+    """Whether the route needs a key or token."""
+    body: str | None = "json"
+    """``"json"``, ``"form"`` (multipart upload) or ``None``."""
+    spec: Spec | None = None
+    """The validation spec of a JSON body (its OpenAPI request schema)."""
+    stream: bool = False
+    """Whether the route can answer with server-sent events."""
+    documented: bool = True
+    """Whether ``/openapi.json`` lists it (``False`` for an alias path)."""
+
+
+_API = "/api/v1"
+_GET = ("GET",)
+
+API_ROUTES: tuple[ApiRoute, ...] = (
+    ApiRoute(f"{_API}/chat/completions", endpoints.chat, "Chat", endpoint="chat",
+             spec=validation.CHAT, stream=True),
+    ApiRoute(f"{_API}/completions", endpoints.completion, "Text completion",
+             endpoint="completion", spec=validation.COMPLETION, stream=True),
+    ApiRoute(f"{_API}/embeddings", media_endpoints.embeddings, "Embeddings",
+             endpoint="embedding", spec=validation.EMBEDDING),
+    ApiRoute(f"{_API}/images/generations", media_endpoints.images, "Image generation",
+             endpoint="image", spec=validation.IMAGE),
+    ApiRoute(f"{_API}/audio/tts/generations", media_endpoints.speech, "Text to speech",
+             endpoint="text_to_speech", spec=validation.TTS),
+    ApiRoute(f"{_API}/audio/stt/transcriptions", media_endpoints.transcription,
+             "Speech to text", endpoint="speech_to_text", body="form"),
+    ApiRoute(f"{_API}/audio/stt/translations", _translation, "Translation to English",
+             endpoint="translation", body="form"),
+    ApiRoute("/v1/chat/completions", endpoints.openai_chat, "OpenAI chat", endpoint="chat",
+             spec=validation.OPENAI_CHAT, stream=True),
+    ApiRoute("/v1/embeddings", media_endpoints.openai_embeddings, "OpenAI embeddings",
+             endpoint="embedding", spec=validation.OPENAI_EMBEDDING),
+    ApiRoute(f"{_API}/auth/api-key", control.exchange_key,
+             "Exchange the API key for an access token", auth=False, body=None),
+    ApiRoute(f"{_API}/models", control.list_models, "Every provider's models, with pricing",
+             methods=_GET, body=None, documented=False),
+    ApiRoute(f"{_API}/models/", control.list_models, "Every provider's models, with pricing",
+             methods=_GET, body=None),
+    ApiRoute(f"{_API}/models/{{provider}}", control.get_provider, "One provider's models",
+             methods=_GET, body=None),
+    ApiRoute(f"{_API}/models/{{provider}}/{{model:path}}", control.get_model, "One model",
+             methods=_GET, body=None),
+    ApiRoute(f"{_API}/user/me", control.me, "The account", methods=_GET, body=None),
+    ApiRoute(f"{_API}/user/usage", control.usage, "The account's usage report", methods=_GET,
+             body=None),
+    ApiRoute(f"{_API}/chat/stop-stream/{{stream_id}}", control.stop_stream,
+             "Stop a chat stream", body=None),
+    ApiRoute(f"{_API}/completions/stop-stream/{{stream_id}}", control.stop_stream,
+             "Stop a completion stream", body=None),
+)  # fmt: skip
+"""Every API route, once: the app serves these and ``/openapi.json`` documents them."""
+
+
 def build_app(state: EmulatorState) -> Starlette:
     """The emulator's ASGI application over ``state``."""
     d = Dispatcher(state)
-    api = "/api/v1"
     routes: list[BaseRoute] = [
-        d.route(f"{api}/chat/completions", endpoints.chat, endpoint="chat"),
-        d.route(f"{api}/completions", endpoints.completion, endpoint="completion"),
-        d.route(f"{api}/embeddings", media_endpoints.embeddings, endpoint="embedding"),
-        d.route(f"{api}/images/generations", media_endpoints.images, endpoint="image"),
-        d.route(f"{api}/audio/tts/generations", media_endpoints.speech, endpoint="text_to_speech"),
-        d.route(
-            f"{api}/audio/stt/transcriptions",
-            media_endpoints.transcription,
-            endpoint="speech_to_text",
-            body="form",
-        ),
-        d.route(
-            f"{api}/audio/stt/translations",
-            _translation,
-            endpoint="translation",
-            body="form",
-        ),
-        d.route("/v1/chat/completions", endpoints.openai_chat, endpoint="chat"),
-        d.route("/v1/embeddings", media_endpoints.openai_embeddings, endpoint="embedding"),
-        d.route(f"{api}/auth/api-key", control.exchange_key, auth=False, body=None),
-        d.route(f"{api}/models", control.list_models, methods=("GET",), body=None),
-        d.route(f"{api}/models/", control.list_models, methods=("GET",), body=None),
-        d.route(f"{api}/models/{{provider}}", control.get_provider, methods=("GET",), body=None),
-        d.route(
-            f"{api}/models/{{provider}}/{{model:path}}",
-            control.get_model,
-            methods=("GET",),
-            body=None,
-        ),
-        d.route(f"{api}/user/me", control.me, methods=("GET",), body=None),
-        d.route(f"{api}/user/usage", control.usage, methods=("GET",), body=None),
-        d.route(f"{api}/chat/stop-stream/{{stream_id}}", control.stop_stream, body=None),
-        d.route(f"{api}/completions/stop-stream/{{stream_id}}", control.stop_stream, body=None),
-        *control.emulator_routes(state),
-        Route("/openapi.json", _openapi, methods=["GET"]),
-    ]
+        d.route(r.path, r.handler, methods=r.methods, endpoint=r.endpoint, auth=r.auth,
+                body=r.body)
+        for r in API_ROUTES
+    ]  # fmt: skip
+    routes += [*control.emulator_routes(state), Route("/openapi.json", _openapi, methods=["GET"])]
     return Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error},
@@ -301,7 +343,3 @@ async def _openapi(_: Request) -> Response:
     from .openapi import openapi_schema
 
     return json_response(openapi_schema())
-
-
-async def _translation(call: Call, form: dict[str, Any]) -> Answer:
-    return await media_endpoints.transcription(call, form, translate=True)

@@ -1,19 +1,24 @@
 """The OpenAPI 3.0 document of the emulator's ``/api/v1`` and ``/v1`` routes (``/openapi.json``).
 
-Built from the same field specs the emulator validates requests with
-(:mod:`~indoxhub_integrations.emulator.validation`), so the document and the checks cannot drift
-apart. It describes what a well-formed request looks like; schema-driven fuzzers
+Built from the app's own route table (:data:`~indoxhub_integrations.emulator.app.API_ROUTES`)
+and the same field specs the emulator validates requests with
+(:mod:`~indoxhub_integrations.emulator.validation`), so the document, the routes and the checks
+cannot drift apart. It describes what a well-formed request looks like; schema-driven fuzzers
 (schemathesis) use it to send well-formed and malformed requests, and every malformed one must
 be answered with a 4xx, never a 5xx.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import validation
 from .validation import Spec
+
+if TYPE_CHECKING:
+    from .app import ApiRoute
 
 _KINDS: dict[str, dict[str, Any]] = {
     "str": {"type": "string"},
@@ -227,42 +232,38 @@ def _stop(summary: str) -> dict[str, Any]:
     }
 
 
+def _exchange(summary: str) -> dict[str, Any]:
+    header = {"name": "X-API-Key", "in": "header", "required": True, "schema": {"type": "string"}}
+    return {
+        "post": {
+            "summary": summary,
+            "security": [],
+            "parameters": [header],
+            "responses": _responses("application/json"),
+        }
+    }
+
+
+def _operation(route: ApiRoute) -> tuple[str, dict[str, Any]]:
+    """The OpenAPI path and path item of one route of the app's table."""
+    names = re.findall(r"{(\w+)(?::\w+)?}", route.path)
+    path = re.sub(r"{(\w+):\w+}", r"{\1}", route.path)
+    if not route.auth:
+        return path, _exchange(route.summary)
+    if "GET" in route.methods:
+        return path, _get(route.summary, *names)
+    if route.body == "form":
+        return path, _form_post(route.summary, translate=route.endpoint == "translation")
+    if route.spec is not None:
+        return path, _json_post(route.spec, route.summary, stream=route.stream)
+    return path, _stop(route.summary)
+
+
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
-    api = "/api/v1"
-    paths: dict[str, Any] = {
-        f"{api}/chat/completions": _json_post(validation.CHAT, "Chat", stream=True),
-        f"{api}/completions": _json_post(validation.COMPLETION, "Text completion", stream=True),
-        f"{api}/embeddings": _json_post(validation.EMBEDDING, "Embeddings"),
-        f"{api}/images/generations": _json_post(validation.IMAGE, "Image generation"),
-        f"{api}/audio/tts/generations": _json_post(validation.TTS, "Text to speech"),
-        f"{api}/audio/stt/transcriptions": _form_post("Speech to text", translate=False),
-        f"{api}/audio/stt/translations": _form_post("Translation to English", translate=True),
-        "/v1/chat/completions": _json_post(validation.OPENAI_CHAT, "OpenAI chat", stream=True),
-        "/v1/embeddings": _json_post(validation.OPENAI_EMBEDDING, "OpenAI embeddings"),
-        f"{api}/models/": _get("Every provider's models, with pricing"),
-        f"{api}/models/{{provider}}": _get("One provider's models", "provider"),
-        f"{api}/models/{{provider}}/{{model}}": _get("One model", "provider", "model"),
-        f"{api}/user/me": _get("The account"),
-        f"{api}/user/usage": _get("The account's usage report"),
-        f"{api}/chat/stop-stream/{{stream_id}}": _stop("Stop a chat stream"),
-        f"{api}/completions/stop-stream/{{stream_id}}": _stop("Stop a completion stream"),
-        f"{api}/auth/api-key": {
-            "post": {
-                "summary": "Exchange the API key for an access token",
-                "security": [],
-                "parameters": [
-                    {
-                        "name": "X-API-Key",
-                        "in": "header",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
-                "responses": _responses("application/json"),
-            }
-        },
-    }
+    from .app import API_ROUTES  # the app's own route table
+
+    paths = dict(_operation(route) for route in API_ROUTES if route.documented)
     return {
         "openapi": "3.0.3",
         "info": {

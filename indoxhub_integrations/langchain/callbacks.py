@@ -1,10 +1,12 @@
 """Cost, token and BYOK accounting for LangChain runs: a callback handler over a ``UsageLedger``.
 
-``IndoxHubCallbackHandler`` reads each indoxhub answer in ``on_llm_end`` (chat and text
-completion models, streams included) and keeps a core :class:`UsageLedger`. Embeddings and
-tools have no LLM callback, so they report their records with :func:`report_usage` to the
-handlers active in the current context. ``get_indoxhub_callback()`` works like LangChain's
-``get_openai_callback()``::
+``get_indoxhub_callback()`` subscribes a handler's core :class:`UsageLedger` to the core's
+usage records (one per HTTP attempt that reached the server, see
+:func:`~indoxhub_integrations.core.usage.usage_scope`). An ``IndoxHubCallbackHandler`` passed
+in ``callbacks=[...]`` instead reads the core record each indoxhub answer carries in
+``on_llm_end`` (chat and text completion models, streams included); embeddings and tools
+have no LLM callback, so they hand their records to such handlers with :func:`report_usage`.
+``get_indoxhub_callback()`` works like LangChain's ``get_openai_callback()``::
 
     with get_indoxhub_callback() as cb:
         chain.batch(inputs)
@@ -23,8 +25,8 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, Generation, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
-from ..core.usage import UsageLedger, UsageRecord
-from .messages import MODEL_PROVIDER
+from ..core.usage import UsageLedger, UsageRecord, UsageScope, usage_scope
+from .messages import MODEL_PROVIDER, USAGE_RECORD_KEY
 
 __all__ = [
     "IndoxHubCallbackHandler",
@@ -65,8 +67,9 @@ def _record(
 def record_from_generation(generation: Generation) -> UsageRecord | None:
     """The usage record of one generation, or ``None`` when it is not an indoxhub answer.
 
-    Chat answers are read from ``message.response_metadata`` and ``usage_metadata``; text
-    completions from ``generation_info``. A chat answer replayed from a LangChain cache
+    The core's record carried in ``response_metadata`` (chat) or ``generation_info`` (text
+    completion) under ``"usage_record"`` is used as is; metadata without it (built by hand,
+    loaded from old dumps) is read field by field. A chat answer replayed from a LangChain cache
     (marked by ``usage_metadata["total_cost"] == 0``) made no request and is skipped.
     """
     if isinstance(generation, ChatGeneration):
@@ -75,11 +78,17 @@ def record_from_generation(generation: Generation) -> UsageRecord | None:
         usage: Mapping[str, Any] = getattr(message, "usage_metadata", None) or {}
         if meta.get("model_provider") != MODEL_PROVIDER or "total_cost" in usage:
             return None
-        return _record(meta, usage, "chat")
+        return _carried(meta) or _record(meta, usage, "chat")
     info = generation.generation_info or {}
     if info.get("model_provider") != MODEL_PROVIDER:
         return None
-    return _record(info, info.get("usage") or {}, "completion")
+    return _carried(info) or _record(info, info.get("usage") or {}, "completion")
+
+
+def _carried(meta: Mapping[str, Any]) -> UsageRecord | None:
+    """The core's own record carried in the metadata (images and characters included)."""
+    carried = meta.get(USAGE_RECORD_KEY)
+    return UsageRecord.model_validate(carried) if isinstance(carried, Mapping) else None
 
 
 class IndoxHubCallbackHandler(BaseCallbackHandler):
@@ -109,6 +118,9 @@ class IndoxHubCallbackHandler(BaseCallbackHandler):
         super().__init__()
         self.ledger = ledger if ledger is not None else UsageLedger()
         self.parent = parent
+        self.subscribed = False
+        """True for the handler of ``get_indoxhub_callback()``: its ledger receives the
+        core's records directly, so it ignores the run events (no double count)."""
 
     # LangChain copies handlers in places; all copies must count into the same ledger.
     def __copy__(self) -> IndoxHubCallbackHandler:
@@ -119,6 +131,8 @@ class IndoxHubCallbackHandler(BaseCallbackHandler):
 
     def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
         """Record every indoxhub answer of a finished chat or LLM run."""
+        if self.subscribed:
+            return
         for generations in response.generations:
             for generation in generations:
                 record = record_from_generation(generation)
@@ -195,6 +209,11 @@ class IndoxHubCallbackHandler(BaseCallbackHandler):
         return self.ledger.unknown_cost_requests
 
     @property
+    def failed_requests(self) -> int:
+        """Attempts the server answered with an error (not spend; not in ``requests``)."""
+        return self.ledger.failed_requests
+
+    @property
     def estimated_cost_requests(self) -> int:
         """Requests whose cost was estimated from catalog pricing."""
         return self.ledger.estimated_cost_requests
@@ -225,20 +244,29 @@ register_configure_hook(_current_handler, inheritable=True)
 
 
 @contextmanager
-def get_indoxhub_callback() -> Iterator[IndoxHubCallbackHandler]:
-    """Count every indoxhub request made in the block, in threads and asyncio tasks too.
+def get_indoxhub_callback(scope: UsageScope = "context") -> Iterator[IndoxHubCallbackHandler]:
+    """Count every indoxhub request made in the block.
 
-    Nestable: an inner block's records also reach the enclosing blocks. The previous context
-    is restored even when the block raises.
+    The handler's ledger subscribes to the core's usage records: one per HTTP attempt that
+    reached the server (completed, streams closed early, timeouts with unknown cost; answered
+    errors as failed attempts). Nestable: a request counts in every enclosing block.
+
+    Args:
+        scope: ``"context"`` (default): requests made in this block's context, asyncio tasks
+            and LangChain's own threads included; ``"process"``: every request of the process
+            while the block is open, plain ``threading.Thread`` and ``ThreadPoolExecutor``
+            work included (and other concurrent work too).
 
     Yields:
         The handler, whose totals are complete when the block ends.
     """
     parent = _current_handler.get()
     handler = IndoxHubCallbackHandler(parent=parent)
+    handler.subscribed = True
     token = _current_handler.set(handler)
     try:
-        yield handler
+        with usage_scope(scope, handler.ledger):
+            yield handler
     finally:
         try:
             _current_handler.reset(token)
@@ -257,8 +285,10 @@ def report_usage(record: UsageRecord, handlers: Iterable[Any] = ()) -> None:
     """
     targets: list[IndoxHubCallbackHandler] = []
     for handler in (*handlers, _current_handler.get()):
-        if isinstance(handler, IndoxHubCallbackHandler) and all(
-            handler is not seen for seen in targets
+        if (
+            isinstance(handler, IndoxHubCallbackHandler)
+            and not handler.subscribed
+            and all(handler is not seen for seen in targets)
         ):
             targets.append(handler)
     for handler in targets:

@@ -8,9 +8,8 @@ agents recognise it). Retries themselves happen once, in the core client.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
 
 from langchain_core import exceptions as lc
 
@@ -135,19 +134,3 @@ def map_errors() -> Iterator[None]:
         if converted is error:
             raise
         raise converted.with_traceback(error.__traceback__) from None
-
-
-T = TypeVar("T")
-
-
-def map_iter_errors(iterator: Iterator[T]) -> Iterator[T]:
-    """Iterate ``iterator``, converting core errors (for streams)."""
-    with map_errors():
-        yield from iterator
-
-
-async def map_aiter_errors(iterator: AsyncIterator[T]) -> AsyncIterator[T]:
-    """Async version of :func:`map_iter_errors`."""
-    with map_errors():
-        async for item in iterator:
-            yield item

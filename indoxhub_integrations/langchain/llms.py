@@ -54,12 +54,10 @@ def _generation(result: ChatResult, model: str) -> Generation:
 
 
 def _final_chunk(event: StreamEvent, model: str, streamed: bool) -> GenerationChunk:
-    result = event.result
-    usage = event.usage or (result.usage if result else Usage())
-    meta = event.meta or (result.meta if result else ResponseMeta())
-    finish = event.finish_reason or (result.finish_reason if result else None)
-    text = result.text if result is not None and not streamed else ""
-    return GenerationChunk(text=text, generation_info=completion_info(meta, usage, finish, model))
+    result = event.done_result()
+    text = "" if streamed else result.text
+    info = completion_info(result.meta, result.usage, result.finish_reason, model)
+    return GenerationChunk(text=text, generation_info=info)
 
 
 class IndoxHubLLM(IndoxHubFields, SamplingFields, BaseLLM):

@@ -5,7 +5,7 @@ tool, function and generic chat messages into indoxhub message dicts; multimodal
 (OpenAI ``image_url`` parts, LangChain standard ``image`` blocks, Anthropic ``source``
 blocks, data URLs) becomes indoxhub image parts.
 
-indoxhub -> LangChain: :func:`result_to_message` and :func:`event_to_chunk` build
+indoxhub -> LangChain: :func:`result_to_message` and :class:`ChunkBuilder` build
 ``AIMessage`` / ``AIMessageChunk`` with tool calls, standard ``usage_metadata`` and the
 ``response_metadata`` the callback handler reads.
 """
@@ -41,6 +41,8 @@ from ..core.wire import ChatResult, GeneratedImage, ResponseMeta, StreamEvent, T
 
 MODEL_PROVIDER = "indoxhub"
 """The ``response_metadata["model_provider"]`` of every indoxhub answer."""
+USAGE_RECORD_KEY = "usage_record"
+"""The metadata key carrying the core's ``UsageRecord`` (as a dict) of an answer."""
 
 _SKIPPED_BLOCKS = frozenset(
     {
@@ -223,6 +225,7 @@ def result_metadata(
         "rate_limit_bypass": meta.rate_limit_bypass,
         "duration_ms": meta.duration_ms,
         "endpoint": meta.endpoint or endpoint,
+        **({USAGE_RECORD_KEY: meta.record.model_dump()} if meta.record is not None else {}),
     }
 
 
@@ -297,22 +300,17 @@ class ChunkBuilder:
         )
 
     def _final(self, event: StreamEvent) -> AIMessageChunk:
-        result = event.result
-        usage = event.usage or (result.usage if result else Usage())
-        meta = event.meta or (result.meta if result else ResponseMeta())
-        finish = event.finish_reason or (result.finish_reason if result else None)
-        text = ""
+        result = event.done_result()
+        usage, meta, finish = result.usage, result.meta, result.finish_reason
+        text = "" if self.streamed_text else result.text
         chunks: list[Any] = []
-        if result is not None:
-            if not self.streamed_text:
-                text = result.text
-            if not self.streamed_tools:
-                chunks = [
-                    lc_tool_call_chunk(
-                        name=call.name, args=json.dumps(call.arguments), id=call.id, index=i
-                    )
-                    for i, call in enumerate(result.tool_calls)
-                ]
+        if not self.streamed_tools:
+            chunks = [
+                lc_tool_call_chunk(
+                    name=call.name, args=json.dumps(call.arguments), id=call.id, index=i
+                )
+                for i, call in enumerate(result.tool_calls)
+            ]
         return AIMessageChunk(
             content=text,
             tool_call_chunks=chunks,

@@ -10,16 +10,18 @@ aggregates them in a core ``UsageLedger`` (the same totals as the LangChain hand
         index.as_query_engine().query("...")
     print(usage)  # requests, BYOK requests, tokens, cost
 
-How "inside the block" is decided: entering the block pushes the block's id onto a
-``ContextVar``; each usage event records the ids active where its request was made
-(:attr:`IndoxHubUsageEvent.scopes`), and the block's handler counts only events that carry its
-id. Context variables follow asyncio tasks (tasks copy the context they are created in) and
-LlamaIndex's own threads (``asyncio.to_thread``, ``llama_index.core.types.Thread``, the thread
-``asyncio_run`` uses), so work started inside the block is counted wherever it runs, and
-concurrent work outside the block is not, even in the same process. A thread you start
-yourself sees the block if it runs in a copy of the context:
-``threading.Thread(target=contextvars.copy_context().run, args=(fn,))`` or
-``executor.submit(contextvars.copy_context().run, fn)``.
+How "inside the block" is decided: the block's ledger subscribes to the core's usage records
+(:func:`~indoxhub_integrations.core.usage.usage_scope`), one per HTTP attempt that reached the
+server. With ``scope="context"`` (default) the subscription lives in a ``ContextVar``, which
+follows asyncio tasks (tasks copy the context they are created in) and LlamaIndex's own
+threads (``asyncio.to_thread``, ``llama_index.core.types.Thread``, the thread ``asyncio_run``
+uses), so work started inside the block is counted wherever it runs, and concurrent work
+outside the block is not. A thread you start yourself sees the block if it runs in a copy of
+the context (``executor.submit(contextvars.copy_context().run, fn)``); with
+``scope="process"`` every request of the process counts while the block is open, plain
+``threading.Thread`` and ``ThreadPoolExecutor`` work included. A standalone
+:class:`IndoxHubUsageHandler` added to a dispatcher counts the :class:`IndoxHubUsageEvent` s
+instead (completed requests; each event carries the core's record).
 """
 
 from __future__ import annotations
@@ -36,7 +38,14 @@ from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 from pydantic import Field, PrivateAttr
 
-from ..core.usage import AnyResult, UsageLedger, UsageRecord, record_from_result
+from ..core.usage import (
+    AnyResult,
+    UsageLedger,
+    UsageRecord,
+    UsageScope,
+    record_from_result,
+    usage_scope,
+)
 
 dispatcher = get_dispatcher("indoxhub_integrations.llama_index")
 
@@ -76,6 +85,7 @@ class IndoxHubUsageHandler(BaseEventHandler):
 
     _ledger: UsageLedger = PrivateAttr(default_factory=UsageLedger)
     _scope: int | None = PrivateAttr(default=None)
+    _subscribed: bool = PrivateAttr(default=False)
 
     @classmethod
     def class_name(cls) -> str:
@@ -84,8 +94,8 @@ class IndoxHubUsageHandler(BaseEventHandler):
 
     def handle(self, event: BaseEvent, **kwargs: Any) -> None:
         """Count ``event`` when it is an :class:`IndoxHubUsageEvent` in this handler's scope."""
-        if not isinstance(event, IndoxHubUsageEvent):
-            return
+        if self._subscribed or not isinstance(event, IndoxHubUsageEvent):
+            return  # a track_indoxhub_usage() handler gets the core's records directly
         if self._scope is not None and self._scope not in event.scopes:
             return
         self._ledger.add(event.record)
@@ -151,6 +161,11 @@ class IndoxHubUsageHandler(BaseEventHandler):
         return self._ledger.unknown_cost_requests
 
     @property
+    def failed_requests(self) -> int:
+        """Attempts the server answered with an error (not spend; not in ``requests``)."""
+        return self._ledger.failed_requests
+
+    @property
     def estimated_cost_requests(self) -> int:
         """Requests whose cost was estimated from catalog pricing."""
         return self._ledger.estimated_cost_requests
@@ -189,7 +204,7 @@ def _remove_handler(target: Dispatcher, handler: BaseEventHandler) -> None:
 
 @contextmanager
 def track_indoxhub_usage(
-    target: Dispatcher | None = None,
+    target: Dispatcher | None = None, *, scope: UsageScope = "context"
 ) -> Iterator[IndoxHubUsageHandler]:
     """Count the indoxhub requests made inside a ``with`` block.
 
@@ -199,17 +214,28 @@ def track_indoxhub_usage(
     concurrent work elsewhere excluded (see the module docstring). Blocks nest: a request
     counts in every enclosing block.
 
+    The handler's ledger subscribes to the core's usage records: one per HTTP attempt that
+    reached the server (completed, streams closed early, timeouts with unknown cost; answered
+    errors as failed attempts).
+
     Args:
         target: The dispatcher to attach to (default: the root dispatcher).
+        scope: ``"context"`` (default): requests made in the block's context (see the module
+            docstring); ``"process"``: every request of the process while the block is open,
+            plain ``threading.Thread`` and ``ThreadPoolExecutor`` work included.
     """
     handler = IndoxHubUsageHandler()
     handler._scope = next(_SCOPE_IDS)
+    handler._subscribed = True
+    subscription = usage_scope(scope, handler._ledger)
+    subscription.__enter__()
     where = target if target is not None else get_dispatcher()
     token = _ACTIVE_SCOPES.set((*_ACTIVE_SCOPES.get(), handler._scope))
     where.add_event_handler(handler)
     try:
         yield handler
     finally:
+        subscription.__exit__(None, None, None)
         _remove_handler(where, handler)
         try:
             _ACTIVE_SCOPES.reset(token)

@@ -316,17 +316,6 @@ def completion_response(result: ChatResult) -> CompletionResponse:
     )
 
 
-def final_result(event: StreamEvent, text: str = "") -> ChatResult:
-    """A stream's whole answer from its ``done`` event, with the final usage and meta."""
-    result = event.result or ChatResult(text=text)
-    update: dict[str, Any] = {}
-    if event.usage is not None:
-        update["usage"] = event.usage
-    if event.meta is not None:
-        update["meta"] = event.meta
-    return result.model_copy(update=update) if update else result
-
-
 class ChatStream:
     """Turns core stream events into cumulative ``ChatResponse`` chunks (pure, incremental).
 
@@ -346,7 +335,7 @@ class ChatStream:
     def feed(self, event: StreamEvent) -> ChatResponse | None:
         """The chunk for ``event``, or ``None`` when the event adds nothing."""
         if event.type == "done":
-            self.result = final_result(event, self.text)
+            self.result = event.done_result()
             response = chat_response(self.result)
             response.delta = ""
             return response
@@ -378,7 +367,7 @@ class CompletionStream:
     def feed(self, event: StreamEvent) -> CompletionResponse | None:
         """The chunk for ``event``, or ``None`` when the event adds no text."""
         if event.type == "done":
-            self.result = final_result(event, self.text)
+            self.result = event.done_result()
             response = completion_response(self.result)
             response.delta = ""
             return response

@@ -1,0 +1,236 @@
+"""The indoxhub endpoints as data, and the pure decisions about paths and catalog answers.
+
+Adding an endpoint: one :class:`EndpointSpec` here (path, usage endpoint, body builder,
+parser) and one explicit, typed public method on each client that calls
+``self._run(self._plan(SPEC, ...))``. The planner (:func:`plan_call`) is the same for all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Generic, Literal, TypeVar
+
+from . import parsing, parsing_media
+from .errors import InvalidRequestError, ModelNotFoundError
+from .payloads import (
+    chat_body,
+    completion_body,
+    embedding_body,
+    image_body,
+    speech_body,
+    transcription_form,
+)
+from .wire import (
+    ChatResult,
+    EmbeddingResult,
+    Endpoint,
+    ImageResult,
+    ModelInfo,
+    SpeechResult,
+    TranscriptionResult,
+)
+
+API_PREFIX = "/api/v1"
+"""Every indoxhub route lives under this prefix."""
+
+T = TypeVar("T")
+AudioInput = str | Path | bytes | IO[bytes]
+Parser = Callable[[Any, Mapping[str, str], "Call[T]", float], T]
+"""``(body, headers, call, elapsed_ms) -> result``."""
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One planned HTTP exchange: what to send and how to read the answer (a ``T``)."""
+
+    method: str
+    path: str
+    endpoint: Endpoint | None = None
+    json: dict[str, Any] | None = None
+    form: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    model: str | None = None
+    byok_key: str | None = field(default=None, repr=False)
+    stream: bool = False
+    parser: Parser[T] | None = None
+    authenticated: bool = True
+
+    def __repr__(self) -> str:
+        return f"Call({self.method} {self.path}, model={self.model!r}, byok={self.byok})"
+
+    @property
+    def byok(self) -> bool:
+        """Whether the request carries a BYOK key."""
+        return self.byok_key is not None
+
+
+def meta_kwargs(call: Call[Any], elapsed_ms: float) -> dict[str, Any]:
+    """The request facts every parser records in the result's meta."""
+    return {"requested_model": call.model, "byok_sent": call.byok, "elapsed_ms": elapsed_ms}
+
+
+def _parse_chat(body: Any, headers: Mapping[str, str], call: Call[Any], elapsed: float) -> Any:
+    endpoint: Literal["chat", "completion"] = (
+        "completion" if call.endpoint == "completion" else "chat"
+    )
+    return parsing.parse_chat(body, headers, endpoint=endpoint, **meta_kwargs(call, elapsed))
+
+
+def _parse_with(function: Callable[..., Any], **fixed: Any) -> Parser[Any]:
+    def parse(body: Any, headers: Mapping[str, str], call: Call[Any], elapsed: float) -> Any:
+        return function(body, headers, **fixed, **meta_kwargs(call, elapsed))
+
+    return parse
+
+
+BodyBuilder = Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class EndpointSpec(Generic[T]):
+    """One model endpoint: where it lives, how its request is built and its answer read."""
+
+    path: str
+    """The route under :data:`API_PREFIX`."""
+    endpoint: Endpoint
+    """The usage endpoint its records and results carry."""
+    parser: Parser[T]
+    """Reads a successful answer."""
+    body: BodyBuilder | None = None
+    """Builds the JSON body ``(payload, model, params, additional_params=, byok_key=)``."""
+    streams: bool = False
+    """Whether the body builder takes ``stream=`` (the endpoint can stream)."""
+    upload: bool = False
+    """A multipart audio upload (form fields and a file) instead of a JSON body."""
+
+
+CHAT: EndpointSpec[ChatResult] = EndpointSpec(
+    "chat/completions", "chat", _parse_chat, chat_body, streams=True
+)
+COMPLETION: EndpointSpec[ChatResult] = EndpointSpec(
+    "completions", "completion", _parse_chat, completion_body, streams=True
+)
+EMBEDDING: EndpointSpec[EmbeddingResult] = EndpointSpec(
+    "embeddings", "embedding", _parse_with(parsing_media.parse_embeddings), embedding_body
+)
+IMAGE: EndpointSpec[ImageResult] = EndpointSpec(
+    "images/generations", "image", _parse_with(parsing_media.parse_images), image_body
+)
+SPEECH: EndpointSpec[SpeechResult] = EndpointSpec(
+    "audio/tts/generations", "text_to_speech", _parse_with(parsing_media.parse_speech),
+    speech_body,
+)  # fmt: skip
+TRANSCRIPTION: EndpointSpec[TranscriptionResult] = EndpointSpec(
+    "audio/stt/transcriptions", "speech_to_text",
+    _parse_with(parsing_media.parse_transcription), upload=True,
+)  # fmt: skip
+TRANSLATION: EndpointSpec[TranscriptionResult] = EndpointSpec(
+    "audio/stt/translations", "translation",
+    _parse_with(parsing_media.parse_transcription, endpoint="translation"), upload=True,
+)  # fmt: skip
+
+ENDPOINTS: tuple[EndpointSpec[Any], ...] = (
+    CHAT, COMPLETION, EMBEDDING, IMAGE, SPEECH, TRANSCRIPTION, TRANSLATION,
+)  # fmt: skip
+"""Every model endpoint the clients call."""
+
+
+def plan_call(
+    spec: EndpointSpec[T],
+    payload: Any,
+    model: str,
+    params: Mapping[str, Any],
+    *,
+    byok_key: str | None,
+    additional_params: Mapping[str, Any] | None = None,
+    stream: bool = False,
+    filename: str | None = None,
+) -> Call[T]:
+    """Plan one model request from its endpoint spec (the only planner).
+
+    Raises:
+        InvalidRequestError: For input the endpoint cannot send (raised before any I/O).
+    """
+    path = f"{API_PREFIX}/{spec.path}"
+    if spec.upload:
+        form = transcription_form(model, params, byok_key=byok_key)
+        return Call(
+            "POST", path, spec.endpoint, form=form, files={"file": read_audio(payload, filename)},
+            model=model, byok_key=byok_key, parser=spec.parser,
+        )  # fmt: skip
+    assert spec.body is not None
+    extra: dict[str, Any] = {"stream": stream} if spec.streams else {}
+    body = spec.body(
+        payload, model, params, additional_params=additional_params, byok_key=byok_key, **extra
+    )
+    return Call(
+        "POST", path, spec.endpoint, json=body, model=model, byok_key=byok_key,
+        stream=stream and spec.streams, parser=spec.parser,
+    )  # fmt: skip
+
+
+def get_call(path: str) -> Call[Any]:
+    """A plain authenticated ``GET`` of ``path`` under :data:`API_PREFIX`."""
+    return Call("GET", f"{API_PREFIX}/{path}")
+
+
+def catalog_path(provider: str | None = None) -> str:
+    """The catalog route: every provider, or one."""
+    return f"models/{provider}" if provider else "models/"
+
+
+def model_path(model: str) -> str:
+    """The route of one model's catalog entry (``provider/model``)."""
+    return f"models/{model}"
+
+
+def select_model(models: list[ModelInfo], model: str) -> ModelInfo:
+    """The entry whose ``id`` is ``model`` (a lone entry of another spelling is accepted).
+
+    Raises:
+        ModelNotFoundError: When the answer has no such model.
+    """
+    for info in models:
+        if info.id == model:
+            return info
+    _, _, name = model.partition("/")
+    named = [info for info in models if info.name == name]
+    if len(named) == 1:
+        return named[0]
+    raise ModelNotFoundError(
+        f"Model {model!r} is not in the catalog; list the available models with list_models().",
+        status_code=404,
+    )
+
+
+def stop_stream_path(stream_id: str, endpoint: str = "chat") -> str:
+    """The stop-stream route of a chat or completion stream."""
+    kind = "completions" if endpoint.startswith("completion") else "chat"
+    return f"{API_PREFIX}/{kind}/stop-stream/{stream_id}"
+
+
+def read_audio(file: AudioInput, filename: str | None) -> tuple[str, bytes, str]:
+    """Read audio given as a path, bytes or a binary file object, for a multipart upload."""
+    if isinstance(file, str | Path):
+        path = Path(file)
+        if not path.is_file():
+            raise InvalidRequestError(f"Audio file {str(path)!r} does not exist.")
+        data, name = path.read_bytes(), filename or path.name
+    elif isinstance(file, bytes | bytearray):
+        data, name = bytes(file), filename or "audio.wav"
+    elif hasattr(file, "read"):
+        data = file.read()
+        name = filename or Path(str(getattr(file, "name", "audio.wav"))).name
+        if not isinstance(data, bytes):
+            raise InvalidRequestError("Audio file objects must be opened in binary mode ('rb').")
+    else:
+        raise InvalidRequestError(
+            f"Audio must be a path, bytes or a binary file, got {type(file).__name__}."
+        )
+    if not data:
+        raise InvalidRequestError("The audio is empty.")
+    suffix = name.rsplit(".", 1)[-1].lower()
+    media = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4", "ogg": "audio/ogg"}
+    return name, data, media.get(suffix, "application/octet-stream")
