@@ -440,7 +440,7 @@ class BaseClient:
         """Emit the record of a completed model call and carry it on the result's meta."""
         meta = getattr(result, "meta", None)
         if call.endpoint is not None and isinstance(meta, ResponseMeta):
-            record = record_from_result(result).model_copy(update={"status": 200})
+            record = record_from_result(result, status=200)
             meta.record = record
             emit_usage(record)
         return result

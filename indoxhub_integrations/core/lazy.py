@@ -37,8 +37,9 @@ class LazyClients:
     """A sync client and one async client per event loop, built on first use from one set of
     option values."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
+    def __init__(self, values: dict[str, Any], key: tuple[Any, ...] | None = None) -> None:
         self._values = values
+        self._key = key
         self._reset()
 
     def _reset(self) -> None:
@@ -52,15 +53,17 @@ class LazyClients:
         self._last: tuple[asyncio.AbstractEventLoop | None, AsyncIndoxHubClient] | None = None
         self._catalog_owner: IndoxHubClient | AsyncIndoxHubClient | None = None
 
-    def built_from(self, values: dict[str, Any]) -> bool:
-        """Whether these clients were built from exactly ``values`` (the rebuild rule)."""
-        return self._values == values
+    def built_from(self, key: tuple[Any, ...]) -> bool:
+        """Whether these clients were built from exactly these option values (the rebuild
+        rule: any other value, of any option, means new clients)."""
+        return self._key is not None and self._key == key
 
     def __getstate__(self) -> dict[str, Any]:
         return {"_values": None}  # never pickle live clients; the owner rebuilds on next use
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._values = state["_values"] or {}
+        self._key = None
         self._reset()
 
     def __repr__(self) -> str:

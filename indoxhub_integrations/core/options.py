@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from functools import cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, TypeAdapter
@@ -131,12 +132,12 @@ class IndoxHubOptions(BaseModel):
     @property
     def clients(self) -> LazyClients:
         """The sync and async core clients for the current option values, built on first use."""
-        values = self.option_values()
+        key = _option_getter()(self)
         lazy = self._clients
-        if lazy is None or not lazy.built_from(values):
+        if lazy is None or not lazy.built_from(key):
             from .lazy import LazyClients  # the clients import this module
 
-            lazy = LazyClients(values)
+            lazy = LazyClients(self.option_values(), key)
             self._clients = lazy
         return lazy
 
@@ -160,6 +161,12 @@ class IndoxHubOptions(BaseModel):
 def option_names() -> frozenset[str]:
     """The names of the option fields."""
     return frozenset(IndoxHubOptions.model_fields)
+
+
+@cache
+def _option_getter() -> Callable[[Any], tuple[Any, ...]]:
+    """Reads every option value of a model as one tuple (the key of its cached clients)."""
+    return attrgetter(*sorted(option_names()))
 
 
 @cache

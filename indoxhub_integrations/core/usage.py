@@ -22,12 +22,12 @@ from .wire import (
 AnyResult = ChatResult | EmbeddingResult | ImageResult | SpeechResult | TranscriptionResult
 
 
-def record_from_result(result: AnyResult) -> UsageRecord:
+def record_from_result(result: AnyResult, *, status: int | None = None) -> UsageRecord:
     """The :class:`UsageRecord` of one normalized result: the core's own when it carries one."""
     if result.meta.record is not None:
         return result.meta.record
     images = len(result.images) if isinstance(result, ImageResult | ChatResult) else 0
-    return record_from_parts(result.usage, result.meta, images=images)
+    return record_from_parts(result.usage, result.meta, images=images, status=status)
 
 
 def record_from_parts(
