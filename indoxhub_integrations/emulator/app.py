@@ -19,11 +19,11 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from . import control, endpoints, media_endpoints, validation
+from . import control, dashboard, endpoints, media_endpoints, validation
 from .errors import ApiError, detail
 from .pipeline import Answer, Call, mask_value, masked
 from .shapes import DONE, sse
-from .state import EmulatorState, RequestRecord, Script
+from .state import EmulatorState, RequestRecord, Script, describe_script
 from .validation import Spec, parse_json
 
 Handler = Callable[[Call, Any], Awaitable[Answer]]
@@ -163,12 +163,14 @@ class Dispatcher:
             script = state.take_script(path, endpoint is not None)
             call.script = script
             if script is not None:
+                record.fault = describe_script(script)
                 if script.fixed:
                     record.status = script.status
-                    state.record(record)
-                    return scripted_response(script, headers)
+                    response = scripted_response(script, headers)
+                    self.finish(call, response.body)
+                    return response
                 if script.fault == "drop":
-                    state.record(record)
+                    self.finish(call, None)
                     return DroppedConnection()
                 if script.fault == "delay":
                     await asyncio.sleep(script.delay)
@@ -178,6 +180,7 @@ class Dispatcher:
             response: Response = json_response(
                 error.finish(request_id), error.status, {**error.headers, **headers}
             )
+            record.response = response.body
         else:
             response = self.render(call, answer, headers)
         finally:
@@ -185,8 +188,15 @@ class Dispatcher:
                 await form.close()
         if state.latency:
             await asyncio.sleep(state.latency)
-        state.record(record)
+        self.finish(call, record.response)
         return response
+
+    def finish(self, call: Call, body: bytes | list[bytes] | None) -> None:
+        """Log the request with its answer's body and how long it took to start answering."""
+        record = call.record
+        record.response = body
+        record.duration_ms = round((time.perf_counter() - call.started) * 1000, 3)
+        self.state.record(record)
 
     def render(self, call: Call, answer: Answer, headers: dict[str, str]) -> Response:
         """Turn an answer into a response, corrupted as the request's fault says."""
@@ -207,15 +217,19 @@ class Dispatcher:
                 events = [*events[:after], MALFORMED_EVENT]
             else:
                 events = [*events, DONE]
+            call.record.response = events
             stream = self._stream(call.record.request_id, events, answer.event_delay)
             headers["Cache-Control"] = "no-cache"
             return StreamingResponse(stream, answer.status, headers, media_type="text/event-stream")
         if fault == "stream_error":
             call.record.status = 500
-            return json_response({"detail": STREAM_ERROR["error"]}, 500, headers)
+            response = json_response({"detail": STREAM_ERROR["error"]}, 500, headers)
+            call.record.response = response.body
+            return response
         raw = json.dumps(answer.body, separators=(",", ":")).encode()
         if fault in ("malformed_json", "cut_stream"):
             raw = raw[: max(1, len(raw) // 2)]
+        call.record.response = raw
         return Response(raw, answer.status, headers, media_type="application/json")
 
     async def _stream(
@@ -324,7 +338,11 @@ def build_app(state: EmulatorState) -> Starlette:
                 body=r.body)
         for r in API_ROUTES
     ]  # fmt: skip
-    routes += [*control.emulator_routes(state), Route("/openapi.json", _openapi, methods=["GET"])]
+    routes += [
+        *control.emulator_routes(state),
+        *dashboard.routes(),
+        Route("/openapi.json", _openapi, methods=["GET"]),
+    ]
     return Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error},

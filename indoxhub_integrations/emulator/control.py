@@ -186,11 +186,26 @@ def emulator_routes(state: EmulatorState) -> list[BaseRoute]:
 
         return handler
 
-    async def requests(_: Request) -> Response:
-        return _json([record.to_json() for record in state.requests()])
+    async def requests(request: Request) -> Response:
+        after = request.query_params.get("after", "0")
+        if not after.isdigit():
+            raise detail(422, "'after' must be a record number (the 'seq' of a record)")
+        return _json([record.to_json() for record in state.requests(int(after))])
+
+    async def one_request(request: Request) -> Response:
+        found = state.find_request(str(request.path_params["request_id"]))
+        if found is None:
+            return _json({"detail": "Request not found in the log"}, 404)
+        return _json(found.response_json())
 
     async def usage_report(_: Request) -> Response:
         return _json(state.usage())
+
+    async def account(_: Request) -> Response:
+        return _json(state.account())
+
+    async def spend(_: Request) -> Response:
+        return _json(state.spend())
 
     async def reset(_: Request) -> Response:
         state.reset()
@@ -217,7 +232,10 @@ def emulator_routes(state: EmulatorState) -> list[BaseRoute]:
         ("/_emulator/style", "POST", setter("style", state.set_style, (str,))),
         ("/_emulator/latency", "POST", setter("latency", state.set_latency, (int, float))),
         ("/_emulator/requests", "GET", requests),
+        ("/_emulator/requests/{request_id}", "GET", one_request),
         ("/_emulator/usage", "GET", usage_report),
+        ("/_emulator/account", "GET", account),
+        ("/_emulator/spend", "GET", spend),
         ("/_emulator/reset", "POST", reset),
         ("/_emulator/expire-tokens", "POST", expire),
         ("/_emulator/health", "GET", health),

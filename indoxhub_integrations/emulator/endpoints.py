@@ -8,11 +8,13 @@ from typing import Any
 from . import validation
 from .catalog import CHAT, CatalogModel
 from .errors import Problems
-from .media import colour_for, png, thumbnail_size
 from .model import Reply, chat_reply, completion_reply
+from .picture import picture
 from .pipeline import Answer, Call, admit, apply_overrides, byok_headers, check_byok, resolve
 from .shapes import Bill, ChatImage, chat_body, chat_events
 
+CHAT_IMAGE_SIDE = 256
+"""Pixels per side of the image a chat answer carries (``modalities`` with ``image``)."""
 _OPENAI_PARAMS = (
     "tools",
     "tool_choice",
@@ -138,7 +140,8 @@ def _answer(
 
 
 def _chat_image(call: Call, prompt: str) -> ChatImage:
-    data = png(*thumbnail_size(aspect_ratio="1:1"), colour_for(prompt))
-    file_id = call.state.store_file(data, "image/png")
-    url = f"{call.base_url}/_emulator/files/{file_id}.png"
+    data = picture(prompt, CHAT_IMAGE_SIDE, CHAT_IMAGE_SIDE)
+    path = f"/_emulator/files/{call.state.store_file(data, 'image/png')}.png"
+    call.record.images.append(path)  # the dashboard's thumbnail
+    url = call.base_url + path
     return ChatImage(url=url, b64=base64.b64encode(data).decode())

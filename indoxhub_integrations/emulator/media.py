@@ -1,19 +1,15 @@
-"""Tiny but valid media files: PNG images and WAV speech that records its text."""
+"""Valid media files: the PNG writer and WAV speech that records its text."""
 
 from __future__ import annotations
 
-import hashlib
-import math
 import struct
 import zlib
-from functools import lru_cache
+
+from .voice import SAMPLE_RATE, voice
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_CHUNK = b"ixht"
 """The custom RIFF chunk in which emulator speech stores the spoken text (UTF-8)."""
-
-SAMPLE_RATE = 8000
-_TONE_SECONDS = 0.25
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -21,67 +17,62 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
-def colour_for(text: str, index: int = 0) -> tuple[int, int, int]:
-    """A colour derived from ``text`` (and the image's index in a batch)."""
-    digest = hashlib.sha256(f"{index}:{text}".encode()).digest()
-    return digest[0], digest[1], digest[2]
+MAX_SIDE = 512
+"""Emulator images are at most this many pixels on their longer side."""
+_DEFAULT_SIDE = 512
 
 
-def png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
-    """A solid-colour 8-bit RGB PNG of ``width`` x ``height`` pixels."""
-    width = max(1, min(width, 64))
-    height = max(1, min(height, 64))
-    row = b"\x00" + bytes(colour) * width
-    raw = row * height
+def png(width: int, height: int, pixels: bytes) -> bytes:
+    """An 8-bit RGB PNG of ``width`` x ``height`` from row-major RGB ``pixels``."""
+    stride = width * 3
+    raw = b"".join(b"\x00" + pixels[y * stride : (y + 1) * stride] for y in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"".join(
         (
             PNG_SIGNATURE,
             _png_chunk(b"IHDR", header),
-            _png_chunk(b"IDAT", zlib.compress(raw)),
+            _png_chunk(b"IDAT", zlib.compress(raw, 6)),
             _png_chunk(b"IEND", b""),
         )
     )
 
 
-def thumbnail_size(size: str | None = None, aspect_ratio: str | None = None) -> tuple[int, int]:
-    """The pixel size of an emulator image: the requested shape scaled down to 16 pixels."""
-    width, height = 1, 1
+def image_size(size: str | None = None, aspect_ratio: str | None = None) -> tuple[int, int]:
+    """The pixel size of an emulator image: the requested ``size`` (``"WxH"``) or
+    ``aspect_ratio`` (``"W:H"``), scaled down so that the longer side is at most
+    :data:`MAX_SIDE`; 512 x 512 when neither is given (or cannot be read)."""
+    width, height = _DEFAULT_SIDE, _DEFAULT_SIDE
     try:
         if size:
             w, _, h = size.lower().partition("x")
             width, height = int(w), int(h)
         elif aspect_ratio:
             w, _, h = aspect_ratio.partition(":")
-            width, height = int(w), int(h)
+            width, height = int(w) * MAX_SIDE, int(h) * MAX_SIDE
     except ValueError:
-        width, height = 1, 1
+        width, height = _DEFAULT_SIDE, _DEFAULT_SIDE
     if width <= 0 or height <= 0:
-        width, height = 1, 1
-    scale = 16 / max(width, height)
+        width, height = _DEFAULT_SIDE, _DEFAULT_SIDE
+    scale = min(1.0, MAX_SIDE / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def wav(text: str) -> bytes:
-    """A mono 16-bit PCM WAV at 8 kHz: a short tone, with ``text`` in an ``ixht`` chunk."""
-    digest = hashlib.sha256(text.encode()).digest()
-    samples = _tone(300 + digest[0] * 2)
+    """A mono 16-bit PCM WAV at 8 kHz that speaks ``text`` (and records it in an ``ixht`` chunk).
+
+    The voice is a crude formant synthesiser: one voiced sound per syllable, its vowel's
+    formants and a pitch seeded by the syllable, a noise burst for a leading consonant, pauses
+    between words and after punctuation. At most :data:`.voice.MAX_SPEECH_SECONDS` of audio;
+    the text chunk always holds the whole text, so speech to text returns it exactly.
+    """
     fmt = struct.pack("<HHIIHH", 1, 1, SAMPLE_RATE, SAMPLE_RATE * 2, 2, 16)
-    encoded = text.encode()
     chunks = [
         _riff_chunk(b"fmt ", fmt),
-        _riff_chunk(TEXT_CHUNK, encoded),
-        _riff_chunk(b"data", samples),
+        _riff_chunk(TEXT_CHUNK, text.encode()),
+        _riff_chunk(b"data", voice(text)),
     ]
     body = b"WAVE" + b"".join(chunks)
     return b"RIFF" + struct.pack("<I", len(body)) + body
-
-
-@lru_cache(maxsize=256)
-def _tone(frequency: int) -> bytes:
-    count = int(SAMPLE_RATE * _TONE_SECONDS)
-    step = 2 * math.pi * frequency / SAMPLE_RATE
-    return struct.pack(f"<{count}h", *(int(8000 * math.sin(step * i)) for i in range(count)))
 
 
 def _riff_chunk(kind: bytes, data: bytes) -> bytes:

@@ -12,9 +12,10 @@ from starlette.datastructures import UploadFile
 from . import validation
 from .catalog import EMBEDDING, IMAGE, STT, TTS
 from .errors import Problems
-from .media import colour_for, png, thumbnail_size, wav, wav_seconds, wav_text
+from .media import image_size, wav, wav_seconds, wav_text
 from .media_shapes import embeddings_body, images_body, speech_body, transcription_body
 from .model import count_tokens, embed
+from .picture import picture
 from .pipeline import Answer, Call, admit, byok_headers, check_byok, resolve
 from .shapes import Bill
 
@@ -32,9 +33,13 @@ def _params(body: dict[str, Any], problems: Problems) -> dict[str, Any]:
     return {}
 
 
+def _file_path(call: Call, data: bytes, media_type: str, suffix: str) -> str:
+    """Store ``data`` and return its path on the emulator (``/_emulator/files/ID.SUFFIX``)."""
+    return f"/_emulator/files/{call.state.store_file(data, media_type)}.{suffix}"
+
+
 def _file_url(call: Call, data: bytes, media_type: str, suffix: str) -> str:
-    file_id = call.state.store_file(data, media_type)
-    return f"{call.base_url}/_emulator/files/{file_id}.{suffix}"
+    return call.base_url + _file_path(call, data, media_type, suffix)
 
 
 # --- embeddings --------------------------------------------------------------------------------
@@ -143,14 +148,16 @@ async def images(call: Call, body: dict[str, Any]) -> Answer:
     price = float(model.pricing.get("image", 0.0))
     bill = admit(call, model, Bill(request=count * price), tokens, tokens)
     call.record.input_tokens = tokens
-    shape = thumbnail_size(size, aspect)
+    shape = image_size(size, aspect)
     items: list[dict[str, Any]] = []
     for index in range(count):
-        data = png(*shape, colour_for(prompt, index))
+        data = picture(prompt, *shape, index)
+        path = _file_path(call, data, "image/png", "png")
+        call.record.images.append(path)  # the dashboard's thumbnail
         if fmt == "b64_json":
             item: dict[str, Any] = {"b64_json": base64.b64encode(data).decode()}
         else:
-            item = {"url": _file_url(call, data, "image/png", "png")}
+            item = {"url": call.base_url + path}
         item["revised_prompt"] = prompt
         items.append(item)
     answer = images_body(call.state.style, call.meta(model), items, bill, tokens)

@@ -145,6 +145,8 @@ def admit(call: Call, model: CatalogModel, bill: Bill, input_tokens: int, tokens
     record = call.record
     if call.byok_key is not None or not call.charged:
         record.cost = 0.0
+        if call.byok_key is not None and call.charged:
+            record.provider_cost_estimate = bill.total
         return Bill()
     state = call.state
     limited = state.check_rate(input_tokens)

@@ -10,7 +10,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -47,10 +47,39 @@ class RequestRecord:
     """The usage endpoint (``chat``, ``completion``, ``embedding``, ``image``,
     ``text_to_speech``, ``speech_to_text``, ``translation``); ``None`` for requests that are
     not model calls (auth, catalog, account)."""
+    created: float = field(default_factory=time.time)
+    """When the request arrived (Unix seconds)."""
+    duration_ms: float | None = None
+    """Milliseconds from arrival to the start of the answer (``None`` until answered)."""
+    fault: str | None = None
+    """What was scripted for this request: a fault (``delay``, ``drop``, ``cut_stream``, ...),
+    ``status 429`` for a fixed answer, ``scripted`` for overridden content; ``None`` otherwise."""
+    provider_cost_estimate: float | None = None
+    """BYOK only: what the request would cost at the catalog's prices (paid to the provider,
+    never taken from the credits)."""
+    images: list[str] = field(default_factory=list)
+    """Paths (``/_emulator/files/...``) of the images the answer generated."""
+    seq: int = 0
+    """The record's position in the log, counted from 1 since the emulator started (a reset
+    does not restart it, so ``?after=`` polling never misses or repeats a record)."""
+    response: bytes | list[bytes] | None = field(default=None, repr=False)
+    """The answer's body as sent (JSON bytes, or the SSE events of a stream); served by
+    ``/_emulator/requests/{request_id}``, not in the list."""
 
     def to_json(self) -> dict[str, Any]:
-        """The record as the ``/_emulator/requests`` JSON."""
-        return asdict(self)
+        """The record as the ``/_emulator/requests`` JSON (without the response body)."""
+        data = asdict(replace(self, response=None))
+        del data["response"]
+        return data
+
+    def response_json(self) -> dict[str, Any]:
+        """The record with the answer's body as text (``/_emulator/requests/{request_id}``)."""
+        raw = self.response
+        text = b"".join(raw) if isinstance(raw, list) else raw
+        data = self.to_json()
+        data["response"] = None if text is None else text.decode("utf-8", errors="replace")
+        data["response_stream"] = isinstance(raw, list)
+        return data
 
 
 @dataclass
@@ -119,6 +148,8 @@ class EmulatorState:
     _minute: deque[float] = field(default_factory=deque, repr=False)
     _hour: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
     _hour_tokens: int = 0
+    _seq: int = 0
+    _generation: int = 0
 
     def __post_init__(self) -> None:
         self.current = _Settings(**asdict(self.initial))
@@ -186,6 +217,7 @@ class EmulatorState:
             self.files.clear()
             self.streams.clear()
             self._clear_windows()
+            self._generation += 1
 
     def _clear_windows(self) -> None:
         self._minute.clear()
@@ -251,17 +283,47 @@ class EmulatorState:
                 return None
             per_minute, per_hour = limits
             now = time.monotonic()
+            self._prune(now)
             minute, hour = self._minute, self._hour
-            while minute and minute[0] <= now - 60:
-                minute.popleft()
-            while hour and hour[0][0] <= now - 3600:
-                self._hour_tokens -= hour.popleft()[1]
             if len(minute) >= per_minute:
                 return _limited("requests_per_minute", per_minute, minute[0] + 60 - now)
             if hour and self._hour_tokens + tokens > per_hour:
                 return _limited("tokens_per_hour", per_hour, hour[0][0] + 3600 - now)
             minute.append(now)
             return None
+
+    def _prune(self, now: float) -> None:
+        """Forget requests older than a minute and tokens older than an hour (lock held)."""
+        minute, hour = self._minute, self._hour
+        while minute and minute[0] <= now - 60:
+            minute.popleft()
+        while hour and hour[0][0] <= now - 3600:
+            self._hour_tokens -= hour.popleft()[1]
+
+    def account(self) -> dict[str, Any]:
+        """Credits, tier, its limits and their use now, pending scripts and the log's size.
+
+        The ``/_emulator/account`` JSON (what the dashboard's account panel shows).
+        """
+        with self.lock:
+            self._prune(time.monotonic())
+            limits = TIERS[self.current.tier]
+            return {
+                "credits": self.current.credits,
+                "tier": self.current.tier,
+                "tiers": list(TIERS),
+                "rate_limit": None
+                if limits is None
+                else {"requests_per_minute": limits[0], "tokens_per_hour": limits[1]},
+                "requests_this_minute": len(self._minute),
+                "tokens_this_hour": self._hour_tokens,
+                "style": self.current.style,
+                "latency": self.current.latency,
+                "pending": [_pending(script) for script in self.scripts],
+                "log_size": len(self.log),
+                "last_seq": self._seq,
+                "generation": self._generation,
+            }
 
     def charge(self, cost: float, tokens: int) -> float | None:
         """Deduct ``cost`` if the account can pay it; return the shortfall's balance otherwise."""
@@ -277,22 +339,35 @@ class EmulatorState:
 
     def record(self, record: RequestRecord) -> None:
         with self.lock:
+            self._seq += 1
+            record.seq = self._seq
             self.log.append(record)
 
-    def requests(self) -> list[RequestRecord]:
+    def requests(self, after: int = 0) -> list[RequestRecord]:
+        """The log (the records numbered above ``after`` when given)."""
         with self.lock:
-            return list(self.log)
+            if not after:
+                return list(self.log)
+            return [r for r in self.log if r.seq > after]
+
+    def find_request(self, request_id: str) -> RequestRecord | None:
+        with self.lock:
+            return next((r for r in self.log if r.request_id == request_id), None)
+
+    def _billed(self) -> list[RequestRecord]:
+        """The successful model calls: what usage and spend reports sum over."""
+        with self.lock:
+            return [r for r in self.log if r.endpoint and 200 <= r.status < 300]
 
     def usage(self) -> dict[str, Any]:
         """The ``/api/v1/user/usage`` report, summed over the log's successful model calls."""
-        with self.lock:
-            records = [r for r in self.log if r.endpoint and 200 <= r.status < 300]
-            credits = self.current.credits
-            tier = self.current.tier
+        records = self._billed()
+        credits, tier = self.current.credits, self.current.tier
+        totals = _tally(records)
         report: dict[str, Any] = {
-            "total_requests": len(records),
-            "total_cost": sum(r.cost for r in records),
-            "total_tokens": sum(r.input_tokens + r.output_tokens for r in records),
+            "total_requests": totals["requests"],
+            "total_cost": totals["cost"],
+            "total_tokens": totals["tokens"],
             "input_tokens": sum(r.input_tokens for r in records),
             "output_tokens": sum(r.output_tokens for r in records),
             "remaining_credits": credits,
@@ -305,18 +380,43 @@ class EmulatorState:
             ("providers", "provider"),
             ("models", "model"),
         ):
-            groups: dict[str, dict[str, Any]] = {}
-            for r in records:
-                if attribute == "provider":
-                    name = (r.model or "").partition("/")[0] or "unknown"
-                else:
-                    name = getattr(r, attribute) or "unknown"
-                group = groups.setdefault(name, {"requests": 0, "cost": 0.0, "tokens": 0})
-                group["requests"] += 1
-                group["cost"] += r.cost
-                group["tokens"] += r.input_tokens + r.output_tokens
-            report[key] = groups
+            report[key] = {
+                name: _tally(group) for name, group in _group(records, attribute).items()
+            }
         return report
+
+    def spend(self, buckets: int = 30) -> dict[str, Any]:
+        """Spend over time and by model and endpoint, platform and BYOK apart.
+
+        The ``/_emulator/spend`` JSON (the dashboard's charts). Sums the same records as
+        :meth:`usage`, so its platform and BYOK totals add up to the usage report's.
+
+        Args:
+            buckets: At most this many time buckets (their width is picked from a ladder of
+                round durations so that the whole log fits).
+        """
+        records = self._billed()
+
+        def apart(group: list[RequestRecord]) -> dict[str, dict[str, Any]]:
+            return {
+                "platform": _tally([r for r in group if not r.byok]),
+                "byok": _tally([r for r in group if r.byok], estimate=True),
+            }
+
+        width = _bucket_width(records, buckets)
+        timeline: dict[int, list[RequestRecord]] = {}
+        for r in records:
+            timeline.setdefault(int(r.created // width), []).append(r)
+        return {
+            "totals": apart(records),
+            "models": {name: apart(g) for name, g in _group(records, "model").items()},
+            "endpoints": {name: apart(g) for name, g in _group(records, "endpoint").items()},
+            "bucket_seconds": width,
+            "over_time": [
+                {"start": index * width, **apart(group)}
+                for index, group in sorted(timeline.items())
+            ],
+        }
 
     # --- files and streams ------------------------------------------------------------------
 
@@ -350,6 +450,62 @@ class EmulatorState:
 
     def stream_stopped(self, stream_id: str) -> bool:
         return self.streams.get(stream_id, False)
+
+
+_BUCKET_LADDER = (1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21600, 86400)
+
+
+def _bucket_width(records: list[RequestRecord], buckets: int) -> int:
+    """The smallest round bucket width (seconds) that spans ``records`` in ``buckets``."""
+    if not records:
+        return _BUCKET_LADDER[0]
+    span = max(r.created for r in records) - min(r.created for r in records)
+    return next((w for w in _BUCKET_LADDER if span / w < buckets - 1), _BUCKET_LADDER[-1])
+
+
+def _group(records: list[RequestRecord], attribute: str) -> dict[str, list[RequestRecord]]:
+    """``records`` grouped by ``endpoint``, ``model`` or ``provider`` (``unknown`` if unset)."""
+    groups: dict[str, list[RequestRecord]] = {}
+    for r in records:
+        if attribute == "provider":
+            name = (r.model or "").partition("/")[0] or "unknown"
+        else:
+            name = getattr(r, attribute) or "unknown"
+        groups.setdefault(name, []).append(r)
+    return groups
+
+
+def _tally(records: list[RequestRecord], *, estimate: bool = False) -> dict[str, Any]:
+    """Requests, cost and tokens of ``records`` (with ``estimate``, also what their BYOK
+    requests cost at the provider: ``provider_cost_estimate``)."""
+    tally: dict[str, Any] = {
+        "requests": len(records),
+        "cost": sum(r.cost for r in records),
+        "tokens": sum(r.input_tokens + r.output_tokens for r in records),
+    }
+    if estimate:
+        tally["provider_cost_estimate"] = sum(
+            r.provider_cost_estimate or 0.0 for r in records if r.byok
+        )
+    return tally
+
+
+def _pending(script: Script) -> dict[str, Any]:
+    """A queued script as the dashboard lists it."""
+    return {
+        "what": describe_script(script),
+        "path": script.path,
+        "times": script.times,
+    }
+
+
+def describe_script(script: Script) -> str:
+    """A short label for what a script does to a request (the log's ``fault`` column)."""
+    if script.fault is not None:
+        return script.fault
+    if script.fixed:
+        return f"status {script.status}"
+    return "scripted"
 
 
 def _limited(limit_type: str, limit: int, seconds: float) -> RateLimited:

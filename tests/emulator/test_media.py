@@ -117,7 +117,7 @@ def test_images_as_urls_and_base64(emulator: IndoxHubEmulator, client: httpx.Cli
     urls = [item["url"] for item in body["data"]]
     assert all(url.startswith(emulator.base_url + "/_emulator/files/") for url in urls)
     images = [client.get(url).content for url in urls]
-    assert [_check_png(image) for image in images] == [(16, 9), (16, 9)]
+    assert [_check_png(image) for image in images] == [(512, 293), (512, 293)]  # capped at 512
     assert images[0] != images[1]
     assert body["data"][0]["revised_prompt"] == "a red barn"
     assert body["usage"]["cost_breakdown"]["total_cost"] == 2 * 0.04
@@ -126,7 +126,7 @@ def test_images_as_urls_and_base64(emulator: IndoxHubEmulator, client: httpx.Cli
         IMAGES,
         json={"model": "openai/dall-e-3", "prompt": "a red barn", "response_format": "b64_json"},
     ).json()
-    assert _check_png(base64.b64decode(b64["data"][0]["b64_json"])) == (16, 16)
+    assert _check_png(base64.b64decode(b64["data"][0]["b64_json"])) == (512, 512)
 
 
 def test_image_provider_quirks(client: httpx.Client) -> None:

@@ -193,17 +193,18 @@ def test_embed_is_a_unit_vector() -> None:
 
 
 def test_png_and_wav() -> None:
-    image = media.png(3, 2, (1, 2, 3))
+    image = media.png(3, 2, bytes(range(18)))
     assert image.startswith(media.PNG_SIGNATURE)
-    assert media.thumbnail_size("1024x1792") == (9, 16)
-    assert media.thumbnail_size(aspect_ratio="4:3") == (16, 12)
-    assert media.thumbnail_size("junk") == (16, 16)
+    assert media.image_size("1024x1792") == (293, 512)
+    assert media.image_size("256x128") == (256, 128)
+    assert media.image_size(aspect_ratio="4:3") == (512, 384)
+    assert media.image_size("junk") == (512, 512)
     audio = media.wav("héllo")
     assert media.wav_text(audio) == "héllo"
     assert media.wav_text(b"not audio") is None
     with wave.open(io.BytesIO(audio)) as reader:
-        assert reader.getnframes() == 2000
-    assert media.wav_seconds(audio) == pytest.approx(0.25)
+        frames = reader.getnframes()
+    assert frames == round(media.wav_seconds(audio) * media.SAMPLE_RATE) > 0
 
 
 def test_rate_windows() -> None:
