@@ -166,9 +166,9 @@ class Dispatcher:
                 record.fault = describe_script(script)
                 if script.fixed:
                     record.status = script.status
-                    response = scripted_response(script, headers)
-                    self.finish(call, response.body)
-                    return response
+                    fixed = scripted_response(script, headers)
+                    self.finish(call, bytes(fixed.body))
+                    return fixed
                 if script.fault == "drop":
                     self.finish(call, None)
                     return DroppedConnection()
@@ -180,7 +180,7 @@ class Dispatcher:
             response: Response = json_response(
                 error.finish(request_id), error.status, {**error.headers, **headers}
             )
-            record.response = response.body
+            record.response = bytes(response.body)
         else:
             response = self.render(call, answer, headers)
         finally:
@@ -224,7 +224,7 @@ class Dispatcher:
         if fault == "stream_error":
             call.record.status = 500
             response = json_response({"detail": STREAM_ERROR["error"]}, 500, headers)
-            call.record.response = response.body
+            call.record.response = bytes(response.body)
             return response
         raw = json.dumps(answer.body, separators=(",", ":")).encode()
         if fault in ("malformed_json", "cut_stream"):

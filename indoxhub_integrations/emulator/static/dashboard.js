@@ -30,6 +30,7 @@ async function postJSON(path, body) {
 function usd(value) {
   if (value === null || value === undefined) return "unknown";
   if (value === 0) return "$0";
+  if (Math.abs(value) < 0.000001) return "$" + value.toExponential(2);
   const digits = Math.abs(value) < 0.01 ? 6 : Math.abs(value) < 100 ? 4 : 2;
   return "$" + value.toFixed(digits);
 }
@@ -94,7 +95,10 @@ function showTotals(totals) {
 
 function drawTimeline(spend) {
   const chart = $("chart-time");
-  const W = 720, H = 200, left = 64, bottom = 22, top = 26;
+  // drawn at the element's own pixel size, so text keeps its size whatever the window's width
+  const W = Math.max(320, Math.round(chart.getBoundingClientRect().width) || 720);
+  const H = 170, left = 64, bottom = 22, top = 26;
+  chart.setAttribute("viewBox", "0 0 " + W + " " + H);
   const buckets = spend.over_time;
   const nodes = [];
   const heightOf = (b) => b.platform.cost + (b.byok.provider_cost_estimate || 0);
@@ -160,7 +164,9 @@ function drawBreakdown(id, groups) {
     const vb = groups[b].platform.cost + (groups[b].byok.provider_cost_estimate || 0);
     return vb - va || a.localeCompare(b);
   });
-  const row = 34, W = 360, labelW = 150, barW = W - labelW - 8;
+  const row = 34, labelW = 190;
+  const W = Math.max(300, Math.round(chart.getBoundingClientRect().width) || 360);
+  const barW = W - labelW - 8;
   const max = Math.max(0, ...names.map((n) =>
     groups[n].platform.cost + (groups[n].byok.provider_cost_estimate || 0)));
   const nodes = [];
@@ -173,7 +179,7 @@ function drawBreakdown(id, groups) {
       "data-byok-requests": g.byok.requests, "data-platform-requests": g.platform.requests,
     });
     group.append(
-      svg("text", { x: 0, y: y + 12, class: "label" }, name.length > 24 ? name.slice(0, 23) + "…" : name),
+      svg("text", { x: 0, y: y + 12, class: "label" }, name.length > 30 ? name.slice(0, 29) + "…" : name),
       svg("rect", { x: labelW, y, width: Math.max(pw, g.platform.requests ? 1 : 0), height: 14, class: "platform" }),
       svg("rect", { x: labelW + pw, y, width: Math.max(bw, g.byok.requests ? 1 : 0), height: 14, class: "byok" }),
       svg("text", { x: 0, y: y + 27, class: "tick" },
@@ -207,8 +213,9 @@ function logRow(record) {
     [record.model || "–", "model"],
     [record.status || "dropped", "status " + statusClass(record.status)],
     [tokens ? int(tokens) : "–", "num"],
-    [record.byok ? "$0" : usd(record.cost), "num cost"],
-    [record.byok ? "BYOK " + byokLabel(record) : "platform", record.byok ? "byok-cell" : ""],
+    [!record.endpoint ? "–" : record.byok ? "$0" : usd(record.cost), "num cost"],
+    [!record.endpoint ? "–" : record.byok ? "BYOK " + byokLabel(record) : "platform",
+     record.byok ? "byok-cell" : ""],
     [record.duration_ms === null ? "–" : Math.round(record.duration_ms) + " ms", "num"],
     [record.fault || "", "fault"],
   ];
