@@ -28,6 +28,7 @@ class Options:
     byok_key_env: str | None
     yes: bool
     output_dir: Path
+    keep_emulator: bool = False
 
     @property
     def langchain(self) -> bool:
@@ -70,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--output-dir", type=Path, default=Path("indoxhub-demo-output"),
         help="where the agent saves the generated image (default: ./indoxhub-demo-output)",
     )  # fmt: skip
+    parser.add_argument(
+        "--keep-emulator", action="store_true",
+        help="keep the embedded emulator (and its dashboard) running after the tour, until "
+        "Ctrl+C, so you can look at every request it served in the browser",
+    )  # fmt: skip
     return parser
 
 
@@ -86,4 +92,5 @@ def parse_options(argv: list[str] | None = None) -> Options:
         byok_key_env=args.byok_key_env,
         yes=args.yes,
         output_dir=args.output_dir,
+        keep_emulator=args.keep_emulator,
     )

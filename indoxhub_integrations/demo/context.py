@@ -104,6 +104,8 @@ class Tour:
     byok_label: str
     byok_env: str | None
     spend: SpendGate
+    dashboard_url: str | None = None
+    """The embedded emulator's dashboard (``None`` on the real API)."""
     ledger: UsageLedger = field(default_factory=UsageLedger)
     _catalog: dict[str, ModelInfo] | None = None
 
@@ -178,6 +180,7 @@ def open_tour(options: Options, console: Console) -> Iterator[Tour]:
     with ExitStack() as stack:
         api_key = _platform_key()
         emulated = api_key is None
+        dashboard_url = None
         if api_key is None:
             try:
                 from ..emulator import IndoxHubEmulator
@@ -189,6 +192,7 @@ def open_tour(options: Options, console: Console) -> Iterator[Tour]:
                 ) from None
             emulator = stack.enter_context(IndoxHubEmulator(credits=EMULATOR_CREDITS))
             base_url, api_key = emulator.base_url, emulator.api_key
+            dashboard_url = emulator.dashboard_url
             console.print(
                 f"No INDOXHUB_API_KEY set: started the embedded indoxhub emulator at {base_url}."
             )
@@ -196,11 +200,17 @@ def open_tour(options: Options, console: Console) -> Iterator[Tour]:
                 f"   (local, no network, no cost: ${EMULATOR_CREDITS:.2f} of pretend credits; "
                 "its answers are deterministic echoes of the prompt)"
             )
+            console.print(
+                f"   Dashboard (credits, spend, every request, live): {dashboard_url}"
+                + ("" if options.keep_emulator else "  (--keep-emulator keeps it open)")
+            )
             if options.base_url:
                 console.note("--base-url is ignored while the embedded emulator runs.")
         else:
             base_url = options.base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
             console.print(f"INDOXHUB_API_KEY is set: using the indoxhub API at {base_url}.")
+            if options.keep_emulator:
+                console.note("--keep-emulator has no effect: the tour uses the real API.")
         byok_key, byok_label, byok_env = _byok(options, emulated)
         try:
             client = stack.enter_context(IndoxHubClient(api_key=api_key, base_url=base_url))
@@ -217,6 +227,7 @@ def open_tour(options: Options, console: Console) -> Iterator[Tour]:
             byok_label=byok_label,
             byok_env=byok_env,
             spend=SpendGate(console, emulated=emulated, assume_yes=options.yes),
+            dashboard_url=dashboard_url,
         )
         try:
             credits = tour.credits()

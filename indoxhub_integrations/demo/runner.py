@@ -3,6 +3,7 @@ clear message and exit code 1 (no traceback for expected failures)."""
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable
 
@@ -43,6 +44,26 @@ def _run_steps(tour: Tour) -> None:
     print_report(tour.console, tour.ledger)
 
 
+def keep_serving(tour: Tour, wait: Callable[[], object] = threading.Event().wait) -> None:
+    """With ``--keep-emulator``, keep the embedded emulator up until Ctrl+C."""
+    if not (tour.options.keep_emulator and tour.dashboard_url):
+        return
+    tour.console.print("\nTour complete.")
+    tour.console.print(
+        f"The emulator keeps running: open {tour.dashboard_url} to see every request the tour "
+        "made. Press Ctrl+C to stop it."
+    )
+    try:
+        wait()
+    except KeyboardInterrupt:
+        tour.console.print("\nemulator stopped")
+        raise _Stopped from None
+
+
+class _Stopped(Exception):
+    """The user stopped a kept emulator (a normal end)."""
+
+
 def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     """Run the tour; returns the process exit code (0 success, 1 failure, 130 interrupted)."""
     options = parse_options(argv)
@@ -50,6 +71,9 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     try:
         with open_tour(options, console) as tour:
             _run_steps(tour)
+            keep_serving(tour)
+    except _Stopped:
+        return 0
     except DemoError as exc:
         console.error(f"\nerror: {exc.message}")
         if exc.hint:

@@ -41,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     server = uvicorn.Server(server_config(emulator.app, args.host, emulator.port, foreground=True))
     print(f"indoxhub emulator: {emulator.base_url}", flush=True)
     print(f"API key: {emulator.api_key}", flush=True)
+    print(f"Dashboard: {emulator.dashboard_url}", flush=True)
     print(
         f"  export INDOXHUB_BASE_URL={emulator.base_url} INDOXHUB_API_KEY={emulator.api_key}",
         flush=True,

@@ -13,6 +13,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from . import dashboard
 from .app import TRANSPORT_KEY, build_app
 from .state import EmulatorState, RequestRecord, Script
 
@@ -188,6 +189,11 @@ class IndoxHubEmulator:
         """The server's root URL, e.g. ``http://127.0.0.1:PORT`` (without ``/api/v1``)."""
         host = self._connect_host
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
+    def dashboard_url(self) -> str:
+        """The dashboard page (credits, spend, the live request log and controls)."""
+        return dashboard.url(self.base_url)
 
     @property
     def api_key(self) -> str:

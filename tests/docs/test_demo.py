@@ -4,11 +4,13 @@ emulator started here and reached as if it were the real API."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 from docs_support import clean_environ
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -35,6 +37,8 @@ def test_tour_against_the_embedded_emulator(tmp_path: Path) -> None:
         "No INDOXHUB_API_KEY set: started the embedded indoxhub emulator at http://127.0.0.1:"
         in out
     )
+    assert "Dashboard (credits, spend, every request, live): http://127.0.0.1:" in out
+    assert "(--keep-emulator keeps it open)" in out
     steps = [
         "== 1. A LangChain chain: platform credits, then your own key (BYOK)",
         "== 2. RAG with LlamaIndex: VectorStoreIndex + IndoxHubEmbedding + IndoxHub",
@@ -63,6 +67,36 @@ def test_tour_against_the_embedded_emulator(tmp_path: Path) -> None:
     assert "BYOK" in report and "platform" in report and "total" in report
     assert "- " in out and "done (" in out  # progress lines
     assert "Traceback" not in result.stderr
+
+
+def test_keep_emulator_serves_the_dashboard_until_ctrl_c(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "indoxhub_integrations", "--only", "langchain",
+               "--keep-emulator", "--output-dir", "out"]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=clean_environ(PYTHONUNBUFFERED="1"), text=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        for line in process.stdout:  # blocks until the tour prints the line (or exits)
+            lines.append(line)
+            if "Press Ctrl+C to stop it." in line:
+                break
+        out = "".join(lines)
+        assert "Tour complete." in out, out[-3000:]
+        url = out.rsplit("open ", 1)[1].split(" to see every request")[0]
+        page = httpx.get(url, timeout=10)
+        assert page.status_code == 200 and "indoxhub emulator" in page.text
+        served = httpx.get(url + "_emulator/requests", timeout=10).json()
+        assert any(r["byok"] for r in served) and any(not r["byok"] for r in served)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert "emulator stopped" in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def test_only_langchain_on_the_real_api_path_skips_costly_steps_without_a_tty(

@@ -84,6 +84,7 @@ def test_cli_serves_in_the_foreground_and_prints_url_and_key() -> None:
         assert first.startswith("indoxhub emulator: http://127.0.0.1:")
         base_url = first.split(": ", 1)[1]
         assert second == "API key: ixh-emulator-key"
+        assert process.stdout.readline().strip() == f"Dashboard: {base_url}/"
         headers = {"Authorization": "Bearer ixh-emulator-key"}
         me = None
         for _ in range(200):  # the server may still be binding: retry on connection refused
@@ -95,6 +96,8 @@ def test_cli_serves_in_the_foreground_and_prints_url_and_key() -> None:
         assert me is not None and me.status_code == 200
         assert me.json()["credits"] == 7.0
         assert me.json()["account_tier"] == "free"
+        page = httpx.get(f"{base_url}/", timeout=5)
+        assert page.status_code == 200 and "indoxhub emulator" in page.text
     finally:
         process.terminate()
         process.wait(timeout=10)
