@@ -25,6 +25,8 @@ TIERS: dict[str, tuple[int, int] | None] = {
 
 FAULTS = ("delay", "drop", "cut_stream", "stream_error", "malformed_json")
 _MAX_FILES = 512
+MAX_KEPT_RESPONSES = 500
+"""The log keeps the answer bodies of this many most recent requests (the records stay)."""
 
 
 @dataclass
@@ -64,7 +66,8 @@ class RequestRecord:
     does not restart it, so ``?after=`` polling never misses or repeats a record)."""
     response: bytes | list[bytes] | None = field(default=None, repr=False)
     """The answer's body as sent (JSON bytes, or the SSE events of a stream); served by
-    ``/_emulator/requests/{request_id}``, not in the list."""
+    ``/_emulator/requests/{request_id}``, not in the list. Only the last
+    :data:`MAX_KEPT_RESPONSES` records keep theirs."""
 
     def to_json(self) -> dict[str, Any]:
         """The record as the ``/_emulator/requests`` JSON (without the response body)."""
@@ -79,6 +82,12 @@ class RequestRecord:
         data = self.to_json()
         data["response"] = None if text is None else text.decode("utf-8", errors="replace")
         data["response_stream"] = isinstance(raw, list)
+        if text is None:
+            data["response_note"] = (
+                "no answer: the connection was dropped"
+                if self.fault == "drop"
+                else f"not kept: the log keeps the last {MAX_KEPT_RESPONSES} answers"
+            )
         return data
 
 
@@ -342,6 +351,8 @@ class EmulatorState:
             self._seq += 1
             record.seq = self._seq
             self.log.append(record)
+            if len(self.log) > MAX_KEPT_RESPONSES:
+                self.log[-MAX_KEPT_RESPONSES - 1].response = None
 
     def requests(self, after: int = 0) -> list[RequestRecord]:
         """The log (the records numbered above ``after`` when given)."""

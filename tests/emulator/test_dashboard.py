@@ -20,6 +20,8 @@ import pytest
 import tomllib
 
 from indoxhub_integrations.emulator import IndoxHubEmulator, media, picture
+from indoxhub_integrations.emulator import state as state_module
+from indoxhub_integrations.emulator.state import EmulatorState, RequestRecord
 
 CHAT = "/api/v1/chat/completions"
 IMAGES = "/api/v1/images/generations"
@@ -140,6 +142,22 @@ def test_one_request_has_the_response_body(
     stream = client.get(f"/_emulator/requests/{streamed.request_id}").json()
     assert stream["response_stream"] is True and stream["response"].startswith("data: ")
     assert client.get("/_emulator/requests/req_nope").status_code == 404
+    emulator.enqueue(fault="drop")
+    with pytest.raises(httpx.TransportError):
+        _chat(client)
+    dropped = client.get(f"/_emulator/requests/{emulator.requests[-1].request_id}").json()
+    assert dropped["response"] is None and "dropped" in dropped["response_note"]
+
+
+def test_only_the_last_answers_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(state_module, "MAX_KEPT_RESPONSES", 2)
+    state = EmulatorState.create(
+        credits=1.0, tier="unlimited", style="responses", latency=0.0, api_key="k"
+    )
+    for number in range(3):
+        state.record(RequestRecord("POST", "/x", request_id=f"r{number}", response=b"{}"))
+    assert [r.response for r in state.requests()] == [None, b"{}", b"{}"]
+    assert "last 2 answers" in state.requests()[0].response_json()["response_note"]
 
 
 def test_generated_images_are_kept_for_thumbnails(

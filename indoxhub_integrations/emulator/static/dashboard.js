@@ -259,7 +259,9 @@ async function openDetail(record) {
   if (!dialog.open) dialog.showModal();
   try {
     const full = await getJSON("/_emulator/requests/" + encodeURIComponent(record.request_id));
-    $("detail-response").textContent = pretty(full.response, full.response_stream);
+    $("detail-response").textContent = full.response === null
+      ? "(" + full.response_note + ")"
+      : pretty(full.response, full.response_stream);
     const audio = audioOf(full.response);
     if (audio) $("detail-media").appendChild(el("audio", { controls: "", src: audio }));
   } catch (error) {
@@ -270,7 +272,6 @@ async function openDetail(record) {
 const SHOWN_CHARS = 20000;
 
 function pretty(text, stream) {
-  if (text === null || text === undefined) return "(no response: the connection was dropped)";
   let shown = text;
   if (!stream) {
     try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch (e) { shown = text; }
