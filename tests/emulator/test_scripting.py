@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -108,6 +109,12 @@ def test_delay_fault(emulator: IndoxHubEmulator, client: httpx.Client, chat_body
     with pytest.raises(httpx.ReadTimeout):
         emulator.enqueue(fault="delay", delay=0.5)
         client.post(CHAT, json=chat_body(), timeout=0.05)
+    # The server still answers the abandoned request (and charges it) after the delay: wait
+    # for it here, or it lands in the next test's log, credits and rate window.
+    deadline = time.monotonic() + 10
+    while len(emulator.requests) < 2 and time.monotonic() < deadline:
+        threading.Event().wait(0.01)
+    assert len(emulator.requests) == 2
 
 
 def test_drop_fault_is_a_connection_error(
