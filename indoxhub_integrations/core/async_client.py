@@ -23,6 +23,7 @@ from .base import (
     Outcome,
     T,
     logger,
+    protect_key,
     tls_context,
     transport_error,
 )
@@ -66,9 +67,8 @@ class AsyncIndoxHubClient(BaseClient):
         """The underlying ``httpx.AsyncClient``, created on first use."""
         if self._http is None:
             self._http = httpx.AsyncClient(
-                base_url=self.settings.base_url, timeout=self.settings.timeout, limits=LIMITS,
-                verify=tls_context(),
-            )  # fmt: skip
+                limits=LIMITS, verify=tls_context(), **self._http_options()
+            )
         return self._http
 
     async def aclose(self) -> None:
@@ -100,7 +100,21 @@ class AsyncIndoxHubClient(BaseClient):
                 response.status_code, self._decode(response.content), response.headers
             )
 
-    async def _open(self, call: Call[Any], *, stream: bool) -> httpx.Response:
+    async def _read(self, call: Call[Any], response: httpx.Response, deadline: float) -> bytes:
+        """Read a whole answer, within the size limit and the attempt's deadline."""
+        try:
+            self._check_content_length(call, response.headers)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                self._check_progress(call, response, size, deadline)
+            return b"".join(chunks)
+        finally:
+            await response.aclose()
+
+    async def _open(self, call: Call[Any], *, stream: bool) -> tuple[httpx.Response, bytes]:
         attempt, reauthed = 0, False
         while True:
             if call.authenticated and self._should_exchange_first():
@@ -109,33 +123,38 @@ class AsyncIndoxHubClient(BaseClient):
             http = self.http
             request = self._build_request(http, call)
             started = time.perf_counter()
+            deadline = self._deadline()
+            content = b""
             try:
-                response = await self.http.send(request, stream=stream)
+                response = await http.send(request, stream=True)
+                if not (stream and 200 <= response.status_code < 300):
+                    content = await self._read(call, response, deadline)
             except httpx.HTTPError as exc:
                 self._record_transport_error(call, exc)
                 error = transport_error(exc)
+            except IndoxHubError as exc:  # past the deadline, or over the size limit
+                self._record_attempt(call, "unknown", status=response.status_code)
+                error = exc
             else:
-                if response.status_code < 400:
-                    return response
-                await response.aread()
+                if 200 <= response.status_code < 300:
+                    return response, content
                 self._record_attempt(
                     call, "failed", status=response.status_code, headers=response.headers
                 )
-                if self._should_reauth(response.status_code, call, reauthed, response.content):
+                if self._should_reauth(response.status_code, call, reauthed, content):
                     reauthed = True
                     await self._exchange(seen)
                     continue
-                error = self._response_error(call, response, started)
+                error = self._response_error(call, response, content, started)
+                content = b""  # a body may echo a key: not kept where tracebacks show locals
             await asyncio.sleep(self._delay_or_raise(call, attempt, error))
             attempt += 1
 
     async def _run(self, call: Call[T]) -> T:
         started = time.perf_counter()
-        response = await self._open(call, stream=False)
+        response, content = await self._open(call, stream=False)
         try:
-            result = self._result(
-                call, response.status_code, response.headers, response.content, started
-            )
+            result = self._result(call, response.status_code, response.headers, content, started)
         except IndoxHubError:  # answered 2xx, but unreadable: the cost is unknown
             self._record_attempt(call, "unknown", status=response.status_code)
             raise
@@ -148,7 +167,7 @@ class AsyncIndoxHubClient(BaseClient):
         attempt = 0
         while True:
             started = time.perf_counter()
-            response = await self._open(call, stream=True)
+            response, _ = await self._open(call, stream=True)
             assembler = self._assembler(call, response.headers)
             decoder = SSEDecoder()
             yielded = False
@@ -207,6 +226,7 @@ class AsyncIndoxHubClient(BaseClient):
                 logger.debug("cost estimate unavailable: catalog fetch failed (%s)", exc)
                 self._store_catalog(None)
 
+    @protect_key
     async def chat(
         self,
         messages: Any,
@@ -223,6 +243,7 @@ class AsyncIndoxHubClient(BaseClient):
         )  # fmt: skip
         return await self._run(call)
 
+    @protect_key
     async def stream_chat(
         self,
         messages: Any,
@@ -239,6 +260,7 @@ class AsyncIndoxHubClient(BaseClient):
         )  # fmt: skip
         return self._stream(call)
 
+    @protect_key
     async def complete(
         self,
         prompt: str,
@@ -255,6 +277,7 @@ class AsyncIndoxHubClient(BaseClient):
         )  # fmt: skip
         return await self._run(call)
 
+    @protect_key
     async def stream_complete(
         self,
         prompt: str,
@@ -271,6 +294,7 @@ class AsyncIndoxHubClient(BaseClient):
         )  # fmt: skip
         return self._stream(call)
 
+    @protect_key
     async def embed(
         self,
         texts: str | list[str],
@@ -287,6 +311,7 @@ class AsyncIndoxHubClient(BaseClient):
         )  # fmt: skip
         return await self._run(call)
 
+    @protect_key
     async def generate_image(
         self,
         prompt: str,
@@ -303,6 +328,7 @@ class AsyncIndoxHubClient(BaseClient):
         )  # fmt: skip
         return await self._run(call)
 
+    @protect_key
     async def text_to_speech(
         self,
         input: str,
@@ -319,6 +345,7 @@ class AsyncIndoxHubClient(BaseClient):
         )  # fmt: skip
         return await self._run(call)
 
+    @protect_key
     async def speech_to_text(
         self,
         file: AudioInput,
@@ -334,6 +361,7 @@ class AsyncIndoxHubClient(BaseClient):
         )
         return await self._run(call)
 
+    @protect_key
     async def translate_audio(
         self,
         file: AudioInput,

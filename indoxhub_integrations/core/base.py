@@ -14,15 +14,17 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr
 
 from .._version import __version__
 from . import catalog, parsing_media
-from .byok import redact, resolve_byok_key
+from .byok import as_secret, redact, resolve_byok_key
+from .config import is_loopback
 from .endpoints import API_PREFIX, Call, EndpointSpec, meta_kwargs, plan_call
 from .errors import (
     RETRYABLE_STATUSES,
@@ -62,6 +64,33 @@ def tls_context() -> ssl.SSLContext:
     CA bundle costs ~60 ms, which each new client (and each event loop's async client) would
     otherwise pay again."""
     return httpx.create_ssl_context()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def protect_key(method: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a method's ``byok_api_key`` argument in ``SecretStr`` before the method runs.
+
+    A plain per-call key would otherwise sit in the method's locals (and in every frame
+    below), where tracebacks that capture locals (``--showlocals``, rich, Sentry) show it.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if kwargs.get("byok_api_key") is not None:
+            kwargs["byok_api_key"] = as_secret(kwargs["byok_api_key"])
+        return method(*args, **kwargs)
+
+    return wrapper
+
+
+def _reveal(value: Any) -> Any:
+    """``json.dumps`` hook: the plain text of a ``SecretStr``, only while serializing."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 Outcome = Literal["completed", "aborted", "unknown", "failed"]
@@ -160,6 +189,21 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
 
+    def _http_options(self) -> dict[str, Any]:
+        """The arguments of the ``httpx`` client, the same for the sync and async clients.
+
+        Redirects are never followed (a 3xx is an error). Proxies from the environment are
+        used only for remote servers: a loopback server (where plain http is allowed) is
+        always reached directly, so keys never cross a network in clear text.
+        """
+        s = self.settings
+        return {
+            "base_url": s.base_url,
+            "timeout": s.timeout,
+            "follow_redirects": False,
+            "trust_env": s.trust_env and not is_loopback(urlsplit(s.base_url).hostname or ""),
+        }
+
     def _url(self, base_url: httpx.URL, path: str) -> httpx.URL:
         """The absolute URL of ``path`` under ``base_url``, merged as httpx merges a relative
         URL, and cached: httpx would otherwise parse and merge it again on every request."""
@@ -178,7 +222,7 @@ class BaseClient:
         return [
             self.settings.api_key.get_secret_value(),
             token.get_secret_value() if token else None,
-            call.byok_key if call else None,
+            call.byok_key.get_secret_value() if call and call.byok_key else None,
         ]
 
     def _auth_headers(self) -> dict[str, str]:
@@ -224,7 +268,7 @@ class BaseClient:
         return reauth
 
     # ----------------------------------------------------------------- planning
-    def _byok(self, model: str, per_call: str | SecretStr | None) -> str | None:
+    def _byok(self, model: str, per_call: Key) -> SecretStr | None:
         s = self.settings
         return resolve_byok_key(
             model,
@@ -272,6 +316,10 @@ class BaseClient:
             return json.loads(content)
         except ValueError:
             return content.decode("utf-8", "replace")
+        except RecursionError:
+            raise ProviderError(
+                "indoxhub answered with JSON nested deeper than any real answer; it was not parsed."
+            ) from None
 
     def _result(
         self,
@@ -288,6 +336,14 @@ class BaseClient:
                 "%s %s -> %s in %.1f ms (byok=%s)", call.method, call.path, status, elapsed_ms,
                 call.byok,
             )  # fmt: skip
+        if 300 <= status < 400:
+            raise ProviderError(
+                f"indoxhub answered {call.path} with a redirect (HTTP {status} to "
+                f"{headers.get('location', 'nowhere')!r:.120}); redirects are not followed, so "
+                "keys never go to another address: check base_url.",
+                status_code=status,
+                request_id=headers.get("x-request-id"),
+            )
         body = self._decode(content)
         if status >= 400:
             raise self._error(status, body, headers, call)
@@ -327,24 +383,67 @@ class BaseClient:
         self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]
     ) -> httpx.Request:
         """The HTTP request of ``call`` with auth headers (an exchanged token, else the key)."""
-        try:
-            return http.build_request(
-                call.method, self._url(http.base_url, call.path), json=call.json,
-                data=call.form, files=call.files,
-                headers=self._auth_headers() if call.authenticated else self._static_headers,
-            )  # fmt: skip
+        headers = self._auth_headers() if call.authenticated else self._static_headers
+        content: bytes | None = None
+        try:  # keys leave their SecretStr only here, inside the serializer
+            if call.json is not None:
+                content = json.dumps(
+                    call.json, default=_reveal, ensure_ascii=False, separators=(",", ":"),
+                    allow_nan=False,
+                ).encode()  # fmt: skip
+                headers = {**headers, "Content-Type": "application/json"}
         except (TypeError, ValueError) as exc:  # NaN, bytes, objects: not JSON
             raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}") from None
+        return http.build_request(
+            call.method, self._url(http.base_url, call.path), content=content,
+            data={k: _reveal(v) if isinstance(v, SecretStr) else v for k, v in call.form.items()}
+            if call.form else None,
+            files=call.files, headers=headers,
+        )  # fmt: skip
+
+    def _deadline(self) -> float:
+        """When the current attempt must be over (a ``time.monotonic()`` value)."""
+        return time.monotonic() + self.settings.timeout
+
+    def _check_content_length(self, call: Call, headers: Mapping[str, str]) -> None:
+        """Refuse an answer whose declared size is over the limit, before reading it."""
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.settings.max_response_bytes:
+            raise self._too_large(call, int(declared))
+
+    def _too_large(self, call: Call, size: int) -> ProviderError:
+        return ProviderError(
+            f"indoxhub's answer to {call.path} is larger than max_response_bytes "
+            f"({size} > {self.settings.max_response_bytes} bytes); it was not read. Raise "
+            "max_response_bytes if such answers are expected."
+        )
+
+    def _check_progress(
+        self, call: Call, response: httpx.Response, size: int, deadline: float
+    ) -> None:
+        """While reading an answer: over the size limit, or past the attempt's deadline with
+        more of the body still to come (a body that has fully arrived is never discarded)."""
+        if size > self.settings.max_response_bytes:
+            raise self._too_large(call, size)
+        if time.monotonic() > deadline:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and response.num_bytes_downloaded >= int(declared):
+                return
+            raise APITimeoutError(
+                f"indoxhub's answer to {call.path} did not arrive within timeout="
+                f"{self.settings.timeout:g} s (it was still arriving).",
+                request_id=response.headers.get("x-request-id"),
+            )
 
     def _response_error(
-        self, call: Call[Any], response: httpx.Response, started: float
+        self, call: Call[Any], response: httpx.Response, content: bytes, started: float
     ) -> IndoxHubError:
-        """The exception for a read error response (status >= 400)."""
+        """The exception for a read answer that is not a success (3xx, 4xx, 5xx)."""
         try:
-            self._result(call, response.status_code, response.headers, response.content, started)
-        except IndoxHubError as error:
-            return error
-        raise AssertionError("an error status always maps to an exception")  # pragma: no cover
+            self._result(call, response.status_code, response.headers, content, started)
+        except IndoxHubError as error:  # without the frames that hold the (echoing) body
+            return error.with_traceback(None)
+        raise AssertionError("a failure status always maps to an exception")  # pragma: no cover
 
     def _delay_or_raise(self, call: Call[Any], attempt: int, error: IndoxHubError) -> float:
         """Seconds to wait before the next attempt; raises ``error`` when none is due."""

@@ -44,14 +44,31 @@ def secret_value(key: KeyLike | None) -> str | None:
     return key.get_secret_value() if isinstance(key, SecretStr) else key
 
 
-def _key_text(key: object) -> str | None:
-    """The text of a BYOK key given by the user, refusing anything that is not text."""
-    value = secret_value(key) if key is None or isinstance(key, str | SecretStr) else key
-    if value is not None and not isinstance(value, str):
+def as_secret(key: object) -> SecretStr | None:
+    """A BYOK key given by the user as a ``SecretStr`` (``None`` and blank text stay ``None``).
+
+    Keys are wrapped the moment they enter the library, so no frame of ours holds the plain
+    text in a local variable (tracebacks that capture locals, Sentry, ``--showlocals``).
+
+    Raises:
+        InvalidRequestError: When the key is not a string or a ``SecretStr``.
+    """
+    if key is None or isinstance(key, SecretStr):
+        return key
+    if not isinstance(key, str):
         raise InvalidRequestError(
-            f"A BYOK key must be a string or a SecretStr, got {type(value).__name__}."
+            f"A BYOK key must be a string or a SecretStr, got {type(key).__name__}."
         )
-    return value
+    return SecretStr(key)
+
+
+def _usable(key: SecretStr | None) -> SecretStr | None:
+    """The key without surrounding whitespace; ``None`` when it is blank."""
+    if key is None or not key.get_secret_value().strip():
+        return None
+    if key.get_secret_value() != key.get_secret_value().strip():
+        return SecretStr(key.get_secret_value().strip())
+    return key
 
 
 def key_provider(key: str) -> str | None:
@@ -87,21 +104,21 @@ def split_model(model: str) -> tuple[str, str]:
     return provider.lower(), name
 
 
-def check_key_matches(model: str, key: str) -> None:
+def check_key_matches(model: str, key: SecretStr) -> None:
     """Raise :class:`ByokProviderMismatchError` when ``key`` provably belongs to another provider.
 
     Args:
         model: The model in ``provider/model`` form.
-        key: The BYOK key (plain text; never included in the message).
+        key: The BYOK key (never included in the message, and never unwrapped into a local).
     """
     provider, _ = split_model(model)
-    proven = key_provider(key)
+    proven = key_provider(key.get_secret_value())
     if proven is not None and proven != provider:
         raise ByokProviderMismatchError(
-            f"The BYOK key looks like a key of {proven} ({mask_secret(key)}), but the model "
-            f"{model!r} is served by {provider}. Pass the {provider} key for this model, use a "
-            f"{proven}/... model, or set byok_api_keys={{'{provider}': ...}} to pick a key per "
-            "provider."
+            f"The BYOK key looks like a key of {proven} "
+            f"({mask_secret(key.get_secret_value())}), but the model {model!r} is served by "
+            f"{provider}. Pass the {provider} key for this model, use a {proven}/... model, or "
+            f"set byok_api_keys={{'{provider}': ...}} to pick a key per provider."
         )
 
 
@@ -113,7 +130,7 @@ def resolve_byok_key(
     instance_keys: Mapping[str, KeyLike] | None = None,
     from_env: bool = False,
     environ: Mapping[str, str] | None = None,
-) -> str | None:
+) -> SecretStr | None:
     """Pick the BYOK key for one request, highest precedence first.
 
     The order is: the per-call key; the instance's ``byok_api_key``; the instance's
@@ -122,7 +139,8 @@ def resolve_byok_key(
     provider before anything is sent.
 
     Returns:
-        The plain key, or ``None`` for a platform request.
+        The key (still a ``SecretStr``: it is unwrapped only when the body is serialized), or
+        ``None`` for a platform request.
 
     Raises:
         ByokProviderMismatchError: When the chosen key provably belongs to another provider.
@@ -141,21 +159,19 @@ def _choose_key(
     instance_keys: Mapping[str, KeyLike] | None,
     from_env: bool,
     environ: Mapping[str, str] | None,
-) -> str | None:
+) -> SecretStr | None:
     provider, _ = split_model(model)
-    chosen = _key_text(per_call) or _key_text(instance_key)
-    if not chosen and instance_keys:
+    chosen = _usable(as_secret(per_call)) or _usable(as_secret(instance_key))
+    if chosen is None and instance_keys:
         by_provider = {name.lower(): key for name, key in instance_keys.items()}
-        chosen = _key_text(by_provider.get(provider))
-    if not chosen and from_env:
+        chosen = _usable(as_secret(by_provider.get(provider)))
+    if chosen is None and from_env:
         env = os.environ if environ is None else environ
         for name in PROVIDER_ENV_VARS.get(provider, (f"{provider.upper()}_API_KEY",)):
-            if env.get(name):
-                chosen = env[name]
+            chosen = _usable(as_secret(env.get(name) or None))
+            if chosen is not None:
                 break
-    if not chosen:
-        return None
-    return chosen.strip() or None  # blank: a platform request, never a BYOK-labelled one
+    return chosen  # blank keys are no key at all (a platform request)
 
 
 def byok_applies(

@@ -25,14 +25,13 @@ from .base import (
     Outcome,
     T,
     logger,
+    protect_key,
     tls_context,
     transport_error,
 )
 from .catalog import parse_model_catalog
 from .endpoints import AudioInput
-from .errors import (
-    IndoxHubError,
-)
+from .errors import IndoxHubError
 from .streaming import SSEDecoder
 from .wire import (
     ChatResult,
@@ -65,10 +64,7 @@ class IndoxHubClient(BaseClient):
             with self._http_lock:
                 if self._http is None:
                     self._http = httpx.Client(
-                        base_url=self.settings.base_url,
-                        timeout=self.settings.timeout,
-                        limits=LIMITS,
-                        verify=tls_context(),
+                        limits=LIMITS, verify=tls_context(), **self._http_options()
                     )
         return self._http
 
@@ -100,8 +96,23 @@ class IndoxHubClient(BaseClient):
                 response.status_code, self._decode(response.content), response.headers
             )
 
-    def _open(self, call: Call[Any], *, stream: bool) -> httpx.Response:
-        """Send ``call`` with auth and retries; return a successful (maybe unread) response."""
+    def _read(self, call: Call[Any], response: httpx.Response, deadline: float) -> bytes:
+        """Read a whole answer, within the size limit and the attempt's deadline."""
+        try:
+            self._check_content_length(call, response.headers)
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                self._check_progress(call, response, size, deadline)
+            return b"".join(chunks)
+        finally:
+            response.close()
+
+    def _open(self, call: Call[Any], *, stream: bool) -> tuple[httpx.Response, bytes]:
+        """Send ``call`` with auth and retries; return a successful response and its body
+        (for a stream, the response unread and no body)."""
         attempt, reauthed = 0, False
         while True:
             if call.authenticated and self._should_exchange_first():
@@ -110,33 +121,38 @@ class IndoxHubClient(BaseClient):
             http = self.http
             request = self._build_request(http, call)
             started = time.perf_counter()
+            deadline = self._deadline()
+            content = b""
             try:
-                response = self.http.send(request, stream=stream)
+                response = http.send(request, stream=True)
+                if not (stream and 200 <= response.status_code < 300):
+                    content = self._read(call, response, deadline)
             except httpx.HTTPError as exc:
                 self._record_transport_error(call, exc)
                 error = transport_error(exc)
+            except IndoxHubError as exc:  # past the deadline, or over the size limit
+                self._record_attempt(call, "unknown", status=response.status_code)
+                error = exc
             else:
-                if response.status_code < 400:
-                    return response
-                response.read()
+                if 200 <= response.status_code < 300:
+                    return response, content
                 self._record_attempt(
                     call, "failed", status=response.status_code, headers=response.headers
                 )
-                if self._should_reauth(response.status_code, call, reauthed, response.content):
+                if self._should_reauth(response.status_code, call, reauthed, content):
                     reauthed = True
                     self._exchange(seen)
                     continue
-                error = self._response_error(call, response, started)
+                error = self._response_error(call, response, content, started)
+                content = b""  # a body may echo a key: not kept where tracebacks show locals
             time.sleep(self._delay_or_raise(call, attempt, error))
             attempt += 1
 
     def _run(self, call: Call[T]) -> T:
         started = time.perf_counter()
-        response = self._open(call, stream=False)
+        response, content = self._open(call, stream=False)
         try:
-            result = self._result(
-                call, response.status_code, response.headers, response.content, started
-            )
+            result = self._result(call, response.status_code, response.headers, content, started)
         except IndoxHubError:  # answered 2xx, but unreadable: the cost is unknown
             self._record_attempt(call, "unknown", status=response.status_code)
             raise
@@ -149,7 +165,7 @@ class IndoxHubClient(BaseClient):
         attempt = 0
         while True:
             started = time.perf_counter()
-            response = self._open(call, stream=True)
+            response, _ = self._open(call, stream=True)
             assembler = self._assembler(call, response.headers)
             decoder = SSEDecoder()
             yielded = False
@@ -205,6 +221,7 @@ class IndoxHubClient(BaseClient):
                 self._store_catalog(None)
 
     # ------------------------------------------------------------------ endpoints
+    @protect_key
     def chat(
         self,
         messages: Any,
@@ -232,6 +249,7 @@ class IndoxHubClient(BaseClient):
         )  # fmt: skip
         return self._run(call)
 
+    @protect_key
     def stream_chat(
         self,
         messages: Any,
@@ -251,6 +269,7 @@ class IndoxHubClient(BaseClient):
         )  # fmt: skip
         return self._stream(call)
 
+    @protect_key
     def complete(
         self,
         prompt: str,
@@ -267,6 +286,7 @@ class IndoxHubClient(BaseClient):
         )  # fmt: skip
         return self._run(call)
 
+    @protect_key
     def stream_complete(
         self,
         prompt: str,
@@ -283,6 +303,7 @@ class IndoxHubClient(BaseClient):
         )  # fmt: skip
         return self._stream(call)
 
+    @protect_key
     def embed(
         self,
         texts: str | list[str],
@@ -302,6 +323,7 @@ class IndoxHubClient(BaseClient):
         )  # fmt: skip
         return self._run(call)
 
+    @protect_key
     def generate_image(
         self,
         prompt: str,
@@ -319,6 +341,7 @@ class IndoxHubClient(BaseClient):
         )  # fmt: skip
         return self._run(call)
 
+    @protect_key
     def text_to_speech(
         self,
         input: str,
@@ -336,6 +359,7 @@ class IndoxHubClient(BaseClient):
         )  # fmt: skip
         return self._run(call)
 
+    @protect_key
     def speech_to_text(
         self,
         file: AudioInput,
@@ -352,6 +376,7 @@ class IndoxHubClient(BaseClient):
         )
         return self._run(call)
 
+    @protect_key
     def translate_audio(
         self,
         file: AudioInput,

@@ -159,28 +159,63 @@ _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "i
 
 
 def save_image(image: GeneratedImage, output_dir: str | Path, stem: str) -> Path | None:
-    """Write an image's bytes to ``output_dir`` (created if needed); ``None`` when it has none.
+    """Write an image's decoded bytes to ``output_dir`` (created if needed); ``None`` when it
+    has none.
 
-    The file name is ``stem`` plus a short content hash, so repeated calls never overwrite.
+    The file name is ``stem`` plus a short content hash, so repeated calls never overwrite; the
+    extension comes from the image's type (never a server-chosen path).
     """
     data = image.data
-    if data is None and image.b64_json:
-        data = base64.b64decode(image.b64_json)
     if data is None:
         return None
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    extension = _EXTENSIONS.get(image.media_type or guess_image_type(data), "png")
+    extension = _EXTENSIONS.get(image.media_type or "", "") or _EXTENSIONS.get(
+        guess_image_type(data) or "", "png"
+    )
     path = folder / f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.{extension}"
     path.write_bytes(data)
     return path
 
 
+def safe_extension(value: str | None, default: str) -> str:
+    """A file extension from a server-given format: letters and digits only, at most 8."""
+    text = (value or "").lower().strip().lstrip(".")
+    if not text or len(text) > 8 or not text.isascii() or not text.isalnum():
+        return default
+    return text
+
+
 def save_audio(audio: bytes, output_dir: str | Path, stem: str, audio_format: str | None) -> Path:
-    """Write audio bytes to ``output_dir`` and return the path."""
+    """Write audio bytes to ``output_dir`` and return the path (the format is sanitized: a
+    server-given ``format`` such as ``../x`` cannot choose where the file goes)."""
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    extension = (audio_format or "mp3").lower().lstrip(".")
+    extension = safe_extension(audio_format, "mp3")
     path = folder / f"{stem}-{hashlib.sha256(audio).hexdigest()[:12]}.{extension}"
     path.write_bytes(audio)
     return path
+
+
+def file_under_root(path: str | Path, root_dir: str | Path | None) -> Path:
+    """The file ``path`` names, refused unless it lies under ``root_dir`` (default: the
+    current working directory).
+
+    Tools whose path comes from a model use this, as LangChain's file-system tools do: an
+    absolute path outside the root, a ``..`` escape or a symlink out of it is refused.
+
+    Raises:
+        InvalidRequestError: When the file is outside ``root_dir``.
+    """
+    if not isinstance(path, str | Path) or not str(path).strip():
+        raise InvalidRequestError("The audio path must be a non-empty string.")
+    root = Path(root_dir if root_dir is not None else Path.cwd()).resolve()
+    candidate = Path(path).expanduser()
+    resolved = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    if not resolved.is_relative_to(root):
+        raise InvalidRequestError(
+            f"The file {str(path)!r:.200} is outside the tool's root_dir ({root}): this tool "
+            "only reads files under root_dir. Move the file there, or set root_dir to the "
+            "folder that holds it."
+        )
+    return resolved

@@ -11,8 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Generic, Literal, TypeVar
+from urllib.parse import quote
+
+from pydantic import SecretStr
 
 from . import parsing, parsing_media
+from .byok import split_model
 from .errors import InvalidRequestError, ModelNotFoundError
 from .payloads import (
     chat_body,
@@ -49,10 +53,11 @@ class Call(Generic[T]):
     path: str
     endpoint: Endpoint | None = None
     json: dict[str, Any] | None = None
-    form: dict[str, str] | None = None
+    form: dict[str, str | SecretStr] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None
     model: str | None = None
-    byok_key: str | None = field(default=None, repr=False)
+    byok_key: SecretStr | None = field(default=None, repr=False)
+    """The BYOK key, still a ``SecretStr``: unwrapped only when the body is serialized."""
     stream: bool = False
     parser: Parser[T] | None = None
     authenticated: bool = True
@@ -143,7 +148,7 @@ def plan_call(
     model: str,
     params: Mapping[str, Any],
     *,
-    byok_key: str | None,
+    byok_key: SecretStr | None,
     additional_params: Mapping[str, Any] | None = None,
     stream: bool = False,
     filename: str | None = None,
@@ -176,14 +181,31 @@ def get_call(path: str) -> Call[Any]:
     return Call("GET", f"{API_PREFIX}/{path}")
 
 
+def path_part(value: Any, what: str) -> str:
+    """One path segment from user input, percent-escaped (``/``, ``..`` and ``?`` included).
+
+    Raises:
+        InvalidRequestError: When the value is not text, is empty, or is a dot segment.
+    """
+    if not isinstance(value, str) or not value.strip() or value in (".", ".."):
+        raise InvalidRequestError(f"{what} must be a non-empty string, got {value!r:.60}.")
+    return quote(value, safe="")
+
+
 def catalog_path(provider: str | None = None) -> str:
-    """The catalog route: every provider, or one."""
-    return f"models/{provider}" if provider else "models/"
+    """The catalog route: every provider, or one (the provider escaped)."""
+    return f"models/{path_part(provider, 'provider')}" if provider else "models/"
 
 
 def model_path(model: str) -> str:
-    """The route of one model's catalog entry (``provider/model``)."""
-    return f"models/{model}"
+    """The route of one model's catalog entry (``provider/model``, each segment escaped).
+
+    Raises:
+        InvalidRequestError: For a name without both parts (``get_model("openai")``).
+    """
+    provider, name = split_model(model)
+    escaped = "/".join(path_part(part, "model name") for part in name.split("/"))
+    return f"models/{path_part(provider, 'provider')}/{escaped}"
 
 
 def select_model(models: list[ModelInfo], model: str) -> ModelInfo:
@@ -206,9 +228,17 @@ def select_model(models: list[ModelInfo], model: str) -> ModelInfo:
 
 
 def stop_stream_path(stream_id: str, endpoint: str = "chat") -> str:
-    """The stop-stream route of a chat or completion stream."""
+    """The stop-stream route of a chat or completion stream (the id escaped).
+
+    Raises:
+        InvalidRequestError: For an empty id or an endpoint other than chat or completions.
+    """
+    if endpoint not in ("chat", "completion", "completions"):
+        raise InvalidRequestError(
+            f"endpoint must be 'chat' or 'completions', got {endpoint!r:.40}."
+        )
     kind = "completions" if endpoint.startswith("completion") else "chat"
-    return f"{API_PREFIX}/{kind}/stop-stream/{stream_id}"
+    return f"{API_PREFIX}/{kind}/stop-stream/{path_part(stream_id, 'stream_id')}"
 
 
 def read_audio(file: AudioInput, filename: str | None) -> tuple[str, bytes, str]:

@@ -23,7 +23,15 @@ from functools import cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+)
 
 from .byok import byok_applies
 from .config import (
@@ -31,8 +39,14 @@ from .config import (
     BASE_URL_ENV_VAR,
     BYOK_KEY_ENV_VAR,
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    ApiKeyField,
+    ByokKeysField,
+    MaxResponseBytesField,
+    MaxRetriesField,
+    TimeoutField,
     check_transport_security,
     first_env,
     to_secret,
@@ -67,30 +81,30 @@ class IndoxHubOptions(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
-    api_key: SecretStr | None = Field(default_factory=env_secret(*API_KEY_ENV_VARS), exclude=True)
+    api_key: ApiKeyField = Field(default_factory=env_secret(*API_KEY_ENV_VARS), exclude=True)
     """The indoxhub platform key; defaults to ``INDOXHUB_API_KEY``, then
     ``INDOX_ROUTER_API_KEY``. A missing key is reported on the first request, not here."""
 
     base_url: str | None = Field(default_factory=_env_base_url)
     """Server root; defaults to ``INDOXHUB_BASE_URL``, else ``https://api.indoxhub.com``."""
 
-    byok_api_key: SecretStr | None = Field(
-        default_factory=env_secret(BYOK_KEY_ENV_VAR), exclude=True
-    )
+    byok_api_key: ApiKeyField = Field(default_factory=env_secret(BYOK_KEY_ENV_VAR), exclude=True)
     """Your own provider key for every request (``INDOXHUB_BYOK_API_KEY``; a blank value is
     no key); BYOK requests spend no indoxhub credits and skip the platform rate limit."""
 
-    byok_api_keys: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
+    byok_api_keys: ByokKeysField = Field(default_factory=dict, exclude=True)
     """Your own provider keys by provider (``{"openai": ..., "anthropic": ...}``), used when no
     per-call key and no ``byok_api_key`` applies. Never serialized."""
 
     byok_from_env: bool = False
     """Read BYOK keys from the providers' usual env vars (``OPENAI_API_KEY``...)."""
 
-    timeout: float | None = DEFAULT_TIMEOUT
-    """Seconds before a request (or a pause in a stream) times out; ``None`` means 60."""
+    timeout: TimeoutField = DEFAULT_TIMEOUT
+    """Seconds one attempt may take, the whole answer included (a stream: its opening, then
+    each pause between events); ``None`` means 60. NaN, infinity, zero, negative numbers and
+    strings are refused."""
 
-    max_retries: int | None = DEFAULT_MAX_RETRIES
+    max_retries: MaxRetriesField = DEFAULT_MAX_RETRIES
     """Retries after the first attempt for 429, 5xx and connection errors (streams: before
     their first event); ``None`` means 2."""
 
@@ -107,6 +121,15 @@ class IndoxHubOptions(BaseModel):
 
     allow_insecure_http: bool = False
     """Allow sending keys over plain ``http://`` to a host other than loopback."""
+
+    trust_env: bool = True
+    """Use the environment's proxy settings (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``,
+    ``NO_PROXY``) for remote servers. Loopback servers are always reached directly, so plain
+    http to a local server never travels through a proxy."""
+
+    max_response_bytes: MaxResponseBytesField = None
+    """The largest answer body read (``None``: 64 MiB); a larger one, or JSON nested deeper
+    than any real answer, ends in a ``ProviderError``."""
 
     _clients: LazyClients | None = PrivateAttr(default=None)
 
@@ -171,12 +194,22 @@ def _option_getter() -> Callable[[Any], tuple[Any, ...]]:
 
 @cache
 def _adapter(name: str) -> TypeAdapter[Any]:
-    return TypeAdapter(IndoxHubOptions.model_fields[name].annotation or Any)
+    return TypeAdapter(IndoxHubOptions.model_fields[name].rebuild_annotation())
 
 
 def coerce_option(name: str, value: Any) -> Any:
     """Validate one option value as its field would (``"key"`` becomes ``SecretStr("key")``)."""
     return _adapter(name).validate_python(value)
+
+
+def _checked(name: str, value: Any) -> Any:
+    """:func:`coerce_option` for the core client: a bad value is an ``InvalidRequestError``
+    that says what to pass (never echoing the value, which may be a key)."""
+    try:
+        return coerce_option(name, value)
+    except ValidationError as exc:
+        message = str(exc.errors()[0].get("msg", "invalid value")).removeprefix("Value error, ")
+        raise InvalidRequestError(f"{name}: {message}") from None
 
 
 class ClientSettings(IndoxHubOptions):
@@ -193,6 +226,8 @@ class ClientSettings(IndoxHubOptions):
     """Seconds before a request (or a pause in a stream) times out."""
     max_retries: int = DEFAULT_MAX_RETRIES
     """Retries after the first attempt for 429, 5xx and connection errors."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """The largest answer body read."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         BaseModel.__setattr__(self, name, value)  # frozen: raises
@@ -225,7 +260,7 @@ def resolve_settings(*, environ: Mapping[str, str] | None = None, **options: Any
         raise TypeError(f"Unknown indoxhub option(s): {', '.join(sorted(unknown))}.")
     env = os.environ if environ is None else environ
     given = {
-        name: coerce_option(name, value) for name, value in options.items() if value is not None
+        name: _checked(name, value) for name, value in options.items() if value is not None
     }
     key = given.get("api_key")
     if key is None or not key.get_secret_value():
@@ -254,5 +289,6 @@ def resolve_settings(*, environ: Mapping[str, str] | None = None, **options: Any
         byok_api_keys={p.lower(): s for p, s in (given.get("byok_api_keys") or {}).items()},
         timeout=DEFAULT_TIMEOUT if timeout is None else float(timeout),
         max_retries=DEFAULT_MAX_RETRIES if retries is None else int(retries),
+        max_response_bytes=given.get("max_response_bytes") or DEFAULT_MAX_RESPONSE_BYTES,
     )
     return ClientSettings(**given)

@@ -21,6 +21,7 @@ from ._values import (
     lower_headers,
     shape_error,
 )
+from .errors import ProviderError
 from .parsing import common_fields, parse_image
 from .wire import EmbeddingResult, GeneratedImage, ImageResult, SpeechResult, TranscriptionResult
 
@@ -88,12 +89,18 @@ def parse_images(
     bytes (PNG, JPEG, WEBP, GIF). Other arguments as in :func:`parse_chat`.
 
     Raises:
-        ProviderError: ``data`` is not a list of images.
+        ProviderError: ``data`` is not a list of images, or an image's base64 is undecodable.
     """
     data = as_map(body).get("data")
     images = [parse_image(item) for item in data] if isinstance(data, list) else [None]
     if any(image is None for image in images):
         raise shape_error(body, "image")
+    for image in cast(list[GeneratedImage], images):
+        if image.b64_json and image.data is None:
+            raise ProviderError(
+                "indoxhub returned an image whose base64 data cannot be decoded; no image was "
+                "saved."
+            )
     common = common_fields(body, headers, "image", requested_model, byok_sent, elapsed_ms)
     return ImageResult(images=cast(list[GeneratedImage], images), **common)
 
@@ -122,6 +129,8 @@ def parse_speech(
     url = as_str(data.get("url"))
     encoded = first_str(data, ("b64_json", "audio", "audio_base64", "data"))
     audio = b64decode(encoded) if encoded else None
+    if encoded and audio is None:
+        raise ProviderError("indoxhub returned text_to_speech audio with undecodable base64.")
     if url is None and audio is None:
         raise shape_error(body, "text_to_speech")
     sources = (data, body)

@@ -7,6 +7,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import SecretStr
+
 from .byok import split_model
 from .errors import InvalidRequestError
 
@@ -211,6 +213,11 @@ def split_params(
     for key, value in params.items():
         if value is None:
             continue
+        if key == "stream":
+            raise _fail(
+                "stream is not an option of this method: for a streamed answer call "
+                "stream_chat() or stream_complete() (a framework's stream()/astream())."
+            )
         (top if key in top_level else extra)[key] = value
     return top, extra
 
@@ -225,7 +232,7 @@ def _merge_additional(
     return merged
 
 
-def _finish(body: dict[str, Any], additional: dict[str, Any], byok_key: str | None) -> None:
+def _finish(body: dict[str, Any], additional: dict[str, Any], byok_key: SecretStr | None) -> None:
     if additional:
         body["additional_params"] = additional
     if byok_key:
@@ -238,7 +245,7 @@ def chat_body(
     params: Mapping[str, Any],
     *,
     additional_params: Mapping[str, Any] | None = None,
-    byok_key: str | None = None,
+    byok_key: SecretStr | None = None,
     stream: bool = False,
 ) -> dict[str, Any]:
     """The JSON body of ``POST /api/v1/chat/completions``.
@@ -250,7 +257,8 @@ def chat_body(
             rest (``tools``, ``tool_choice``, ``stop``, ``response_format``...) go to
             ``additional_params``.
         additional_params: Provider options given explicitly; ``params`` win on conflicts.
-        byok_key: The resolved BYOK key, if any.
+        byok_key: The resolved BYOK key, if any; it stays a ``SecretStr`` in the body until the
+            body is serialized for sending.
         stream: Ask for server-sent events.
     """
     body: dict[str, Any] = {"messages": validate_messages(messages), "model": validate_model(model)}
@@ -272,7 +280,7 @@ def completion_body(
     params: Mapping[str, Any],
     *,
     additional_params: Mapping[str, Any] | None = None,
-    byok_key: str | None = None,
+    byok_key: SecretStr | None = None,
     stream: bool = False,
 ) -> dict[str, Any]:
     """The JSON body of ``POST /api/v1/completions``."""
@@ -299,7 +307,7 @@ def embedding_body(
     params: Mapping[str, Any],
     *,
     additional_params: Mapping[str, Any] | None = None,
-    byok_key: str | None = None,
+    byok_key: SecretStr | None = None,
 ) -> dict[str, Any]:
     """The JSON body of ``POST /api/v1/embeddings`` (``text`` is always a list)."""
     if isinstance(texts, str):
@@ -324,7 +332,7 @@ def image_body(
     params: Mapping[str, Any],
     *,
     additional_params: Mapping[str, Any] | None = None,
-    byok_key: str | None = None,
+    byok_key: SecretStr | None = None,
 ) -> dict[str, Any]:
     """The JSON body of ``POST /api/v1/images/generations``, with the provider quirks applied.
 
@@ -361,12 +369,14 @@ def speech_body(
     params: Mapping[str, Any],
     *,
     additional_params: Mapping[str, Any] | None = None,
-    byok_key: str | None = None,
+    byok_key: SecretStr | None = None,
 ) -> dict[str, Any]:
     """The JSON body of ``POST /api/v1/audio/tts/generations``."""
     if not isinstance(text, str) or not text.strip():
         raise _fail("Text to speech input must be a non-empty string.")
     top, extra = split_params(params, TTS_TOP_LEVEL)
+    if "speed" in top:
+        _check_number("speed", top["speed"])
     body: dict[str, Any] = {"input": text, "model": validate_model(model), **top}
     _finish(body, _merge_additional(additional_params, extra), byok_key)
     return body
@@ -376,13 +386,17 @@ def transcription_form(
     model: str,
     params: Mapping[str, Any],
     *,
-    byok_key: str | None = None,
-) -> dict[str, str]:
+    byok_key: SecretStr | None = None,
+) -> dict[str, str | SecretStr]:
     """The multipart form fields (besides ``file``) of the speech to text endpoints."""
-    form = {"model": validate_model(model)}
+    form: dict[str, str | SecretStr] = {"model": validate_model(model)}
     for key, value in params.items():
         if value is None:
             continue
+        if key == "stream":
+            raise _fail("speech to text does not stream: leave stream unset.")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _fail(f"{key} must be a finite number, got {value!r}.")
         if key == "timestamp_granularities" and not isinstance(value, str):
             value = json.dumps(list(value))
         form[key] = str(value)

@@ -10,6 +10,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import SecretStr
+
 from ..core.byok import PROVIDER_ENV_VARS, check_key_matches, split_model
 from ..core.client import IndoxHubClient
 from ..core.config import API_KEY_ENV_VARS, BASE_URL_ENV_VAR, DEFAULT_BASE_URL
@@ -235,7 +237,7 @@ def open_tour(options: Options, console: Console) -> Iterator[Tour]:
             raise explain(exc, where="Checking the account", byok_env=None, byok=False) from None
         try:
             if byok_key:
-                check_key_matches(options.model, byok_key)
+                check_key_matches(options.model, SecretStr(byok_key))
         except IndoxHubError as exc:
             raise explain(exc, where="Checking the BYOK key", byok_env=byok_env) from None
         shown = "not reported" if credits is None else f"${credits:.4f}"

@@ -21,7 +21,7 @@ from ..core.errors import InvalidRequestError
 from ..core.options import IndoxHubOptions
 
 try:  # langchain-core is an optional extra; the adapter needs it.
-    import langchain_core  # noqa: F401
+    from langchain_core.load.serializable import Serializable
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         "indoxhub_integrations.langchain needs langchain-core: "
@@ -55,11 +55,48 @@ def register_for_load(cls: type[Any]) -> None:
         pass
 
 
+class BoundByokKey(Serializable):
+    """A BYOK key bound with ``.bind(byok_api_key=...)``: masked in every ``repr`` and dumped by
+    ``dumps``/``dumpd`` as a secret reference (``INDOXHUB_BYOK_API_KEY``), never as text.
+
+    ``loads(text, secrets_map={"INDOXHUB_BYOK_API_KEY": key},
+    valid_namespaces=["indoxhub_integrations"], allowed_objects="all")`` restores it.
+    """
+
+    key: SecretStr
+    """The bound key."""
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """Bound keys serialize, as a secret reference."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """The serialization namespace: ``indoxhub_integrations.langchain._fields``."""
+        return [*LC_NAMESPACE, "_fields"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """The key is dumped as a reference to ``INDOXHUB_BYOK_API_KEY``."""
+        return {"key": BYOK_KEY_ENV_VAR}
+
+
+register_for_load(BoundByokKey)
+
+
+def per_call_key(value: Any) -> Any:
+    """A per-call BYOK key as the core takes it (a bound key unwrapped to its ``SecretStr``)."""
+    return value.key if isinstance(value, BoundByokKey) else value
+
+
 def mask_per_call_key(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Return ``kwargs`` with a per-call BYOK key wrapped in ``SecretStr`` (masked in repr)."""
+    """Return ``kwargs`` with a bound BYOK key wrapped in :class:`BoundByokKey` (masked in
+    ``repr``, a secret reference when serialized)."""
     value = kwargs.get(BYOK_PER_CALL)
-    if isinstance(value, str):
-        return {**kwargs, BYOK_PER_CALL: SecretStr(value)}
+    if isinstance(value, str | SecretStr):
+        key = SecretStr(value) if isinstance(value, str) else value
+        return {**kwargs, BYOK_PER_CALL: BoundByokKey(key=key)}
     return kwargs
 
 
@@ -70,7 +107,7 @@ _DROPPED_KWARGS = ("stream", "ls_structured_output_format", "structured_output_f
 def sanitize_params(params: Mapping[str, Any], *, byok: bool) -> dict[str, Any]:
     """Copy tracing parameters without any key: a per-call BYOK key becomes ``byok: True``."""
     clean = {key: value for key, value in params.items() if key not in _SECRET_KWARGS}
-    per_call = params.get(BYOK_PER_CALL)
+    per_call = per_call_key(params.get(BYOK_PER_CALL))
     if isinstance(per_call, SecretStr):
         per_call = per_call.get_secret_value()
     if byok or (isinstance(per_call, str) and per_call.strip()):
@@ -201,7 +238,7 @@ class SamplingFields(ExtraParamsFields):
                 "api_key cannot be passed per call: set it on the model, or pass your own "
                 "provider key per call as byok_api_key=..."
             )
-        byok = call.pop(BYOK_PER_CALL, None)
+        byok = per_call_key(call.pop(BYOK_PER_CALL, None))
         model = call.pop("model", None) or default_model
         extra = {
             **(call.pop("model_kwargs", None) or {}),

@@ -30,6 +30,7 @@ from ._fields import (
     IndoxHubFields,
     SamplingFields,
     mask_per_call_key,
+    per_call_key,
     register_for_load,
     sanitize_params,
 )
@@ -91,7 +92,8 @@ class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
         params = super()._get_invocation_params(stop=stop, **kwargs)
         model = kwargs.get("model")
         byok = self.uses_byok(
-            model if isinstance(model, str) else self.model, kwargs.get(BYOK_PER_CALL)
+            model if isinstance(model, str) else self.model,
+            per_call_key(kwargs.get(BYOK_PER_CALL)),
         )
         return sanitize_params(params, byok=byok)
 

@@ -15,7 +15,7 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
-from ..core.content import save_audio, save_image
+from ..core.content import file_under_root, save_audio, save_image
 from ..core.usage import AnyResult, record_from_result
 from ..core.wire import ImageResult, SpeechResult
 from ._fields import ExtraParamsFields, IndoxHubFields
@@ -249,6 +249,10 @@ class IndoxHubSpeechToTextTool(_IndoxHubTool):
     language: str | None = None
     """Default spoken language (ISO-639-1), when the caller gives none."""
 
+    root_dir: str | None = None
+    """The folder whose files the tool may read (default: the current working directory).
+    The model chooses the path, so absolute paths outside it and ``..`` escapes are refused."""
+
     def _params(self, language: str | None) -> dict[str, Any]:
         params = dict(self.model_kwargs)
         params["language"] = language or self.language
@@ -262,8 +266,9 @@ class IndoxHubSpeechToTextTool(_IndoxHubTool):
     ) -> str:
         with map_errors():
             result = self.clients.sync.speech_to_text(
-                audio_path, model=self.model, **self._params(language)
-            )
+                file_under_root(audio_path, self.root_dir), model=self.model,
+                **self._params(language),
+            )  # fmt: skip
         self._report(result, run_manager)
         return result.text
 
@@ -275,7 +280,8 @@ class IndoxHubSpeechToTextTool(_IndoxHubTool):
     ) -> str:
         with map_errors():
             result = await self.clients.async_.speech_to_text(
-                audio_path, model=self.model, **self._params(language)
-            )
+                file_under_root(audio_path, self.root_dir), model=self.model,
+                **self._params(language),
+            )  # fmt: skip
         self._report(result, run_manager)
         return result.text

@@ -8,7 +8,7 @@ from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSp
 from pydantic import Field, field_validator
 
 from ..core.byok import split_model
-from ..core.content import save_audio, save_image
+from ..core.content import file_under_root, save_audio, save_image
 from ..core.wire import ImageResult, SpeechResult
 from ._fields import IndoxHubConnection
 from .instrumentation import dispatch_usage
@@ -47,6 +47,10 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
     """The speech to text model."""
     output_dir: Path = Path("indoxhub_output")
     """Where generated images and speech are written (created when needed)."""
+    root_dir: Path | None = None
+    """The folder whose files ``speech_to_text`` may read (default: the current working
+    directory). The model chooses the path, so absolute paths outside it and ``..`` escapes
+    are refused."""
     image_size: str | None = None
     """Default image size (``1024x1024``...); ``None``: the provider's default."""
     voice: str | None = None
@@ -154,7 +158,7 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
             language: Optional language code such as en.
         """
         result = self.clients.sync.speech_to_text(
-            audio_path, model=self.stt_model, language=language
+            file_under_root(audio_path, self.root_dir), model=self.stt_model, language=language
         )
         dispatch_usage(result)
         return result.text
@@ -167,7 +171,7 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
             language: Optional language code such as en.
         """
         result = await self.clients.async_.speech_to_text(
-            audio_path, model=self.stt_model, language=language
+            file_under_root(audio_path, self.root_dir), model=self.stt_model, language=language
         )
         dispatch_usage(result)
         return result.text

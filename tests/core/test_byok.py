@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import SecretStr
 
@@ -29,6 +31,13 @@ def test_key_provider_prefixes(key: str, provider: str | None) -> None:
     assert byok.key_provider(key) == provider
 
 
+def _resolve(model: str, **kwargs: Any) -> str | None:
+    """The resolved key's text (``resolve_byok_key`` keeps it a ``SecretStr``)."""
+    key = byok.resolve_byok_key(model, **kwargs)
+    assert key is None or isinstance(key, SecretStr)
+    return byok.secret_value(key)
+
+
 def test_resolution_precedence() -> None:
     model = "openai/gpt-4o-mini"
     env = {"OPENAI_API_KEY": "sk-env"}
@@ -38,24 +47,24 @@ def test_resolution_precedence() -> None:
         "from_env": True,
         "environ": env,
     }
-    assert byok.resolve_byok_key(model, per_call="sk-call", **kwargs) == "sk-call"  # type: ignore[arg-type]
-    assert byok.resolve_byok_key(model, **kwargs) == "sk-instance"  # type: ignore[arg-type]
+    assert _resolve(model, per_call="sk-call", **kwargs) == "sk-call"
+    assert _resolve(model, **kwargs) == "sk-instance"
     kwargs["instance_key"] = None
-    assert byok.resolve_byok_key(model, **kwargs) == "sk-map"  # type: ignore[arg-type]
+    assert _resolve(model, **kwargs) == "sk-map"
     kwargs["instance_keys"] = {"anthropic": "sk-ant-x"}
-    assert byok.resolve_byok_key(model, **kwargs) == "sk-env"  # type: ignore[arg-type]
+    assert _resolve(model, **kwargs) == "sk-env"
     kwargs["from_env"] = False
-    assert byok.resolve_byok_key(model, **kwargs) is None  # type: ignore[arg-type]
+    assert _resolve(model, **kwargs) is None
 
 
 def test_resolution_reads_each_provider_env_var() -> None:
     env = {"GEMINI_API_KEY": "AIzaGemini"}
-    key = byok.resolve_byok_key("google/gemini-1.5-pro", from_env=True, environ=env)
+    key = _resolve("google/gemini-1.5-pro", from_env=True, environ=env)
     assert key == "AIzaGemini"
 
 
 def test_secretstr_keys_accepted() -> None:
-    key = byok.resolve_byok_key("openai/gpt-4o", per_call=SecretStr("sk-secret"))
+    key = _resolve("openai/gpt-4o", per_call=SecretStr("sk-secret"))
     assert key == "sk-secret"
 
 
@@ -69,9 +78,9 @@ def test_mismatch_raises_without_the_key() -> None:
 
 
 def test_plain_sk_key_is_never_anthropic() -> None:
-    assert byok.resolve_byok_key("anthropic/claude-3-haiku", per_call="sk-plain") == "sk-plain"
+    assert _resolve("anthropic/claude-3-haiku", per_call="sk-plain") == "sk-plain"
     with pytest.raises(ByokProviderMismatchError):
-        byok.check_key_matches("google/gemini-1.5-pro", "sk-ant-abc")
+        byok.check_key_matches("google/gemini-1.5-pro", SecretStr("sk-ant-abc"))
 
 
 def test_model_without_provider_is_a_clear_error() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from indoxhub_integrations.core import payloads
 from indoxhub_integrations.core.errors import (
@@ -16,15 +17,15 @@ def test_chat_body_splits_top_level_and_additional_params() -> None:
         "openai/gpt-4o-mini",
         {"temperature": 0.2, "max_tokens": 5, "stop": ["x"], "seed": 1, "top_p": None},
         additional_params={"seed": 0, "user": "u1"},
-        byok_key="sk-k",
+        byok_key=SecretStr("sk-k"),
     )
+    assert isinstance(body.pop("byok_api_key"), SecretStr)  # unwrapped only when serialized
     assert body == {
         "messages": [{"role": "user", "content": "hi"}],
         "model": "openai/gpt-4o-mini",
         "temperature": 0.2,
         "max_tokens": 5,
         "additional_params": {"seed": 1, "user": "u1", "stop": ["x"]},
-        "byok_api_key": "sk-k",
     }
 
 

@@ -147,7 +147,7 @@ def test_speech_round_trip(emulator: Any, tmp_path: Path) -> None:
     speak = IndoxHubTextToSpeechTool(
         output_dir=str(tmp_path), audio_format="wav", voice="alloy", **_conn(emulator)
     )
-    listen = IndoxHubSpeechToTextTool(**_conn(emulator))
+    listen = IndoxHubSpeechToTextTool(root_dir=str(tmp_path), **_conn(emulator))
     with get_indoxhub_callback() as cb:
         message = speak.invoke(
             {"type": "tool_call", "id": "1", "name": speak.name, "args": {"text": "hello world"}}

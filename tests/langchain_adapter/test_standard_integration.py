@@ -165,7 +165,11 @@ class TestSpeechToTextToolIntegration(_ToolOnEmulator, ToolsIntegrationTests):
 
     @property
     def tool_constructor_params(self) -> dict[str, Any]:
-        return {"model": "openai/whisper-1", **self._connection()}
+        return {
+            "model": "openai/whisper-1",
+            "root_dir": str(self._output_dir),
+            **self._connection(),
+        }
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:

@@ -64,4 +64,6 @@ def embed_model(emulator: Any) -> IndoxHubEmbedding:
 @pytest.fixture
 def tool_spec(emulator: Any, tmp_path: Path) -> IndoxHubToolSpec:
     """An ``IndoxHubToolSpec`` on the emulator writing into ``tmp_path``."""
-    return IndoxHubToolSpec(output_dir=tmp_path / "media", **connection(emulator))
+    return IndoxHubToolSpec(
+        output_dir=tmp_path / "media", root_dir=tmp_path, **connection(emulator)
+    )

@@ -96,7 +96,9 @@ async def test_no_key_leaks_anywhere(
     llm = IndoxHub(**base)
     byok_llm = IndoxHub(byok_api_key=byok_key, byok_api_keys={"openai": byok_key}, **base)
     embed = IndoxHubEmbedding(byok_api_key=byok_key, **base)
-    tools = IndoxHubToolSpec(byok_api_key=byok_key, output_dir=tmp_path, **connection(emulator))
+    tools = IndoxHubToolSpec(
+        byok_api_key=byok_key, output_dir=tmp_path, root_dir=tmp_path, **connection(emulator)
+    )
     tool = FunctionTool.from_defaults(fn=lookup)
     errors: list[BaseException] = []
     invalid_key = byok_key.replace("CANARYBYOK", "CANARYBYOK-invalid")

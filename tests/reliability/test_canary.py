@@ -13,6 +13,7 @@ opted in.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 import pickle
@@ -366,7 +367,7 @@ async def test_langchain_sweep(
     tools = [
         IndoxHubImageGenerationTool(byok_api_key=byok_key, output_dir=str(tmp_path), **conn),
         IndoxHubTextToSpeechTool(byok_api_key=byok_key, output_dir=str(tmp_path), **conn),
-        IndoxHubSpeechToTextTool(byok_api_key=byok_key, **conn),
+        IndoxHubSpeechToTextTool(byok_api_key=byok_key, root_dir=str(tmp_path), **conn),
     ]
     kw = {"byok_api_key": PER_CALL_KEY}
     cache = InMemoryCache()
@@ -536,3 +537,51 @@ def test_plain_http_opt_in_reaches_a_non_loopback_host(platform_key: str, byok_k
         assert len([r for r in server.requests if r.endpoint]) == 1 + _has(
             "llama_index.core"
         ) + _has("langchain_core")
+
+
+# --------------------------------------------------------------------------- issue 13 paths
+
+
+async def test_transport_and_locals_sweep(
+    emulator: Any, sweep: Sweep, platform_key: str, byok_key: str
+) -> None:
+    """The paths the attacker's tour found: redirects, oversized and deep bodies, the
+    whole-attempt deadline, escaped path parameters, bad input, locals of every error's
+    traceback, and a bound key serialized with ``dumps``."""
+    import math
+
+    client = client_for(emulator, byok_api_key=byok_key, max_retries=0, max_response_bytes=4096)
+    aclient = aclient_for(emulator, byok_api_key=byok_key, max_retries=0)
+    hi = messages("Hello canary")
+    kw = {"byok_api_key": PER_CALL_KEY}
+    echo = {"detail": f"moved {PER_CALL_KEY} {platform_key}"}
+    emulator.enqueue("/chat/completions", status=302, json=echo, headers={"location": "/x"})
+    sweep.fails("redirect", lambda: client.chat(hi, model=CHAT, **kw))
+    emulator.enqueue("/chat/completions", json={"detail": f"{PER_CALL_KEY} " * 400})
+    sweep.fails("too large", lambda: client.chat(hi, model=CHAT, **kw))
+    deep = b"[" * 100_000 + b"]" * 100_000
+    emulator.enqueue("/chat/completions", body=deep, headers={"content-type": "application/json"})
+    sweep.fails("deep json", lambda: client.chat(hi, model=CHAT, **kw))
+    sweep.fails("escaped path", lambda: client.stop_stream("../../user/me"))
+    sweep.fails("nan", lambda: client.chat(hi, model=CHAT, temperature=math.nan, **kw))
+    sweep.fails("stream kwarg", lambda: client.chat(hi, model=CHAT, stream=True, **kw))
+    sweep.fails("mismatch", lambda: client.chat(hi, model=CHAT, byok_api_key=CANARY_ANTHROPIC_KEY))
+    emulator.enqueue("/chat/completions", status=307, json=echo, headers={"location": "/x"})
+    await sweep.afails("async redirect", lambda: aclient.chat(hi, model=CHAT, **kw))
+    sweep.add("results", [client.chat(hi, model=CHAT, **kw), await aclient.chat(hi, model=CHAT)])
+    await aclient.aclose()
+    for error in sweep.errors:  # the library's frames' locals, as Sentry or rich would show
+        frames = traceback.TracebackException.from_exception(error, capture_locals=True)
+        ours = [f for f in frames.stack if "indoxhub_integrations" in f.filename]
+        assert ours
+        sweep.add("traceback locals", repr([(f.name, f.locals) for f in ours]))
+    if importlib.util.find_spec("langchain_core") is not None:
+        from langchain_core.load import dumps
+
+        from indoxhub_integrations.langchain import ChatIndoxHub
+
+        chat = ChatIndoxHub(model=CHAT, api_key=platform_key, base_url=emulator.base_url)
+        sweep.add("dumps of a bound key", dumps(chat.bind(byok_api_key=PER_CALL_KEY)))
+    sweep.objects("clients", client, aclient, client.settings)
+    secrets = [platform_key, byok_key, PER_CALL_KEY, CANARY_ANTHROPIC_KEY]
+    sweep.check(secrets, pickled=[client, aclient], configured=2)
