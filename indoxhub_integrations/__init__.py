@@ -6,8 +6,9 @@ The core (this package's top level) imports neither framework::
     client = IndoxHubClient()  # INDOXHUB_API_KEY
     client.chat([{"role": "user", "content": "Hi"}], model="openai/gpt-4o-mini").text
 
-The clients, the usage ledger and ``errors`` are imported on first use, so that importing a submodule
-(the pytest plugin, which pytest loads in every session) does not import httpx and pydantic.
+The clients, the usage ledger and ``errors`` are imported on first use, so that importing a
+submodule (the pytest plugin, which pytest loads in every session) imports neither httpx nor
+pydantic.
 """
 
 from __future__ import annotations
