@@ -82,7 +82,7 @@ def recording(real: IndoxHubEmulator, tmp_path: Path) -> tuple[Path, dict[str, A
         with pytest.raises(InsufficientCreditsError):
             client.chat(ask("No credits left"), model=CHAT)
         real.set_tier("free")
-        assert [r.path for r in proxy.requests][0] == "/api/v1/auth/api-key"
+        assert proxy.requests[0].path == "/api/v1/auth/api-key"
         byok = [r for r in proxy.requests if r.byok]
         assert len(byok) == 1 and byok[0].json["byok_api_key"] == REDACTED
     assert any(r.path.endswith("/auth/api-key") for r in real.requests)  # really forwarded
@@ -221,7 +221,7 @@ def test_replaying_a_missing_or_broken_file(tmp_path: Path) -> None:
         IndoxHubEmulator(replay=tmp_path / "missing.jsonl")
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"request": {}}\n')
-    with pytest.raises(ValueError, match="broken.jsonl:1 is not a recorded exchange"):
+    with pytest.raises(ValueError, match=r"broken\.jsonl:1 is not a recorded exchange"):
         IndoxHubEmulator(replay=broken)
 
 
