@@ -1,5 +1,6 @@
-"""Shared fixtures: one emulator per test session (reset before each test that uses it),
-canary keys, a clean environment for every test, and the Hypothesis profiles.
+"""Shared fixtures: one emulator per test session (reset before each test that uses it; it is
+the session emulator of the package's pytest plugin), canary keys, a clean environment for
+every test, and the Hypothesis profiles.
 
 Hypothesis profiles (see docs/contributing.md):
 - ``ci`` (the default): derandomized, so every run of the suite generates the same examples and
@@ -11,7 +12,7 @@ Hypothesis profiles (see docs/contributing.md):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -67,18 +68,18 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def _emulator_server() -> Iterator[object]:
-    from indoxhub_integrations.emulator import IndoxHubEmulator
-
-    with IndoxHubEmulator(api_key=CANARY_PLATFORM_KEY, credits=1000.0) as server:
-        yield server
+def indoxhub_emulator_options() -> dict[str, Any]:
+    """The session emulator of the package's own pytest plugin, with the canary platform key."""
+    return {"api_key": CANARY_PLATFORM_KEY, "credits": 1000.0}
 
 
 @pytest.fixture
-def emulator(_emulator_server: object) -> object:
-    """The session's emulator, reset to its starting state (credits, tier, style, log)."""
-    _emulator_server.reset()  # type: ignore[attr-defined]
-    return _emulator_server
+def emulator(indoxhub_emulator: Any) -> Any:
+    """The session's emulator, reset to its starting state (credits, tier, style, log).
+
+    This is the plugin's ``indoxhub_emulator`` (so ``@pytest.mark.indoxhub`` works here too).
+    """
+    return indoxhub_emulator
 
 
 @pytest.fixture

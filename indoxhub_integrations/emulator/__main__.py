@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 
 import uvicorn
@@ -24,7 +25,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per answer")
     parser.add_argument("--api-key", default="ixh-emulator-key")
     parser.add_argument("--require-token-exchange", action="store_true")
+    parser.add_argument(
+        "--upstream",
+        metavar="URL",
+        help="forward every API request to URL (e.g. https://api.indoxhub.com); clients using "
+        "--api-key are forwarded with $INDOXHUB_UPSTREAM_API_KEY",
+    )
+    parser.add_argument(
+        "--record-to",
+        metavar="FILE",
+        help="with --upstream: append every exchange to FILE (JSON lines, secrets removed)",
+    )
+    parser.add_argument(
+        "--replay", metavar="FILE", help="answer API requests from the exchanges in FILE, offline"
+    )
     args = parser.parse_args(argv)
+    if args.record_to and not args.upstream:
+        parser.error("--record-to needs --upstream")
+    if args.replay and args.upstream:
+        parser.error("--replay answers offline: it cannot be combined with --upstream")
 
     emulator = IndoxHubEmulator(
         credits=args.credits,
@@ -35,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         require_token_exchange=args.require_token_exchange,
         host=args.host,
         port=args.port,
+        upstream=args.upstream,
+        upstream_api_key=os.environ.get("INDOXHUB_UPSTREAM_API_KEY") if args.upstream else None,
+        record_to=args.record_to,
+        replay=args.replay,
     )
     sock = bind_socket(args.host, args.port)
     emulator.port = sock.getsockname()[1]
@@ -42,6 +65,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"indoxhub emulator: {emulator.base_url}", flush=True)
     print(f"API key: {emulator.api_key}", flush=True)
     print(f"Dashboard: {emulator.dashboard_url}", flush=True)
+    if args.upstream:
+        recording = f", recording to {args.record_to}" if args.record_to else ""
+        print(f"forwarding to {args.upstream}{recording}", flush=True)
+    if args.replay:
+        print(f"replaying {args.replay}", flush=True)
     print(
         f"  export INDOXHUB_BASE_URL={emulator.base_url} INDOXHUB_API_KEY={emulator.api_key}",
         flush=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -10,11 +11,13 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
+from pydantic import SecretStr
 from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from . import dashboard
 from .app import TRANSPORT_KEY, build_app
+from .proxy import Proxy
 from .state import EmulatorState, RequestRecord, Script
 
 _START_TIMEOUT = 10.0
@@ -87,6 +90,15 @@ class IndoxHubEmulator:
         token_ttl: Lifetime of access tokens in seconds (``None``: until ``expire_tokens()``).
         host: Interface to listen on.
         port: Port to listen on (0: a free port).
+        upstream: Forward every API request to this service (``https://api.indoxhub.com``;
+            plain ``http://`` only to loopback) instead of emulating it.
+        upstream_api_key: The platform key for the upstream: a client using the emulator's
+            ``api_key`` is forwarded with this key instead (without it, the client's own
+            credentials are forwarded as they are).
+        record_to: With ``upstream``: append every exchange to this JSON-lines file, without
+            keys, access tokens or cookies.
+        replay: Answer API requests from exchanges recorded in this file, offline; a request
+            that was not recorded gets a 501 naming it.
     """
 
     def __init__(
@@ -101,6 +113,10 @@ class IndoxHubEmulator:
         token_ttl: float | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        upstream: str | None = None,
+        upstream_api_key: str | SecretStr | None = None,
+        record_to: str | os.PathLike[str] | None = None,
+        replay: str | os.PathLike[str] | None = None,
     ) -> None:
         self._state = EmulatorState.create(
             credits=credits,
@@ -111,7 +127,17 @@ class IndoxHubEmulator:
             require_token_exchange=require_token_exchange,
             token_ttl=token_ttl,
         )
-        self.app = build_app(self._state)
+        self.app: Any = build_app(self._state)
+        self._proxy: Proxy | None = None
+        if upstream is not None or record_to is not None or replay is not None:
+            self._proxy = Proxy(
+                self._state,
+                upstream=upstream,
+                upstream_api_key=upstream_api_key,
+                record_to=record_to,
+                replay=replay,
+            )
+            self.app = self._proxy.wrap(self.app)
         self.host = host
         self.port = port
         self._server: uvicorn.Server | None = None
@@ -293,5 +319,8 @@ class IndoxHubEmulator:
         self._state.expire_tokens()
 
     def reset(self) -> None:
-        """Credits, tier, style, latency, scripts, log and usage back to the start values."""
+        """Credits, tier, style, latency, scripts, log and usage back to the start values
+        (and, when replaying, every request's recorded answers from the first again)."""
         self._state.reset()
+        if self._proxy is not None:
+            self._proxy.rewind()
