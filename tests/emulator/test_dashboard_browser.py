@@ -90,10 +90,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def emulator(_emulator_server: IndoxHubEmulator) -> IndoxHubEmulator:
+def emulator(indoxhub_emulator: IndoxHubEmulator) -> IndoxHubEmulator:
     """The session's emulator whose platform key is the canary (tests/conftest.py), reset."""
-    _emulator_server.reset()
-    return _emulator_server
+    return indoxhub_emulator
 
 
 def _wait(driver: Any, what: str, condition: Callable[[Any], Any]) -> Any:
