@@ -24,6 +24,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per answer")
     parser.add_argument("--api-key", default="ixh-emulator-key")
     parser.add_argument("--require-token-exchange", action="store_true")
+    parser.add_argument(
+        "--video-steps", type=int, default=2,
+        help="polls a video job spends in progress before it completes",
+    )
     args = parser.parse_args(argv)
 
     emulator = IndoxHubEmulator(
@@ -35,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         require_token_exchange=args.require_token_exchange,
         host=args.host,
         port=args.port,
+        video_steps=args.video_steps,
     )
     sock = bind_socket(args.host, args.port)
     emulator.port = sock.getsockname()[1]
