@@ -383,6 +383,7 @@ class AsyncIndoxHubClient(BaseClient):
         return await self._run(call)
 
     # ------------------------------------------------------------------ video
+    @protect_key
     async def generate_video(
         self,
         prompt: str,

@@ -397,6 +397,7 @@ class IndoxHubClient(BaseClient):
         return self._run(call)
 
     # ------------------------------------------------------------------ video
+    @protect_key
     def generate_video(
         self,
         prompt: str,
