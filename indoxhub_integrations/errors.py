@@ -14,6 +14,9 @@ from .core.errors import (
     RateLimitError,
     ServiceUnavailableError,
     StreamInterruptedError,
+    VideoGenerationError,
+    VideoJobCancelledError,
+    VideoWaitTimeout,
 )
 
 __all__ = [
@@ -30,4 +33,7 @@ __all__ = [
     "RateLimitError",
     "ServiceUnavailableError",
     "StreamInterruptedError",
+    "VideoGenerationError",
+    "VideoJobCancelledError",
+    "VideoWaitTimeout",
 ]

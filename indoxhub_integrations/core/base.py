@@ -22,7 +22,7 @@ import httpx
 from pydantic import SecretStr
 
 from .._version import __version__
-from . import catalog, parsing_media
+from . import catalog, parsing_media, video
 from .byok import as_secret, redact, resolve_byok_key
 from .config import is_loopback
 from .endpoints import API_PREFIX, Call, EndpointSpec, meta_kwargs, plan_call
@@ -295,6 +295,35 @@ class BaseClient:
             spec, payload, model, params, byok_key=self._byok(model, byok_api_key),
             additional_params=additional_params, stream=stream, filename=filename,
         )  # fmt: skip
+
+    def _video_wait(
+        self,
+        job: Any,
+        *,
+        poll_interval: float,
+        timeout: float | None,
+        on_progress: Callable[[Any], Any] | None,
+        show_progress: bool,
+    ) -> tuple[video.VideoWait, Callable[[], None]]:
+        """The polling policy of ``wait_for_video`` and the function that ends its progress bar."""
+        report, close = video.progress_reporter(on_progress, show_progress)
+        origin = job if isinstance(job, video.VideoJob) else None
+        wait = video.VideoWait(
+            video.job_id_of(job), origin=origin, poll_interval=poll_interval, timeout=timeout,
+            on_progress=report,
+        )  # fmt: skip
+        return wait, close
+
+    def _video_downloader(self) -> video.VideoDownloader:
+        s = self.settings
+        return video.VideoDownloader(
+            timeout=float(s.timeout) if s.timeout else 600.0,
+            allow_insecure_http=s.allow_insecure_http,
+        )
+
+    def _with_downloader(self, item: Any) -> Any:
+        video.attach(self._video_downloader(), item)
+        return item
 
     # ----------------------------------------------------------------- answers
     def _error(

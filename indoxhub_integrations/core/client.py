@@ -6,10 +6,11 @@ only send requests, sleep between retries and read streams.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -33,6 +34,7 @@ from .catalog import parse_model_catalog
 from .endpoints import AudioInput
 from .errors import IndoxHubError
 from .streaming import SSEDecoder
+from .video import parse_video_jobs
 from .wire import (
     ChatResult,
     EmbeddingResult,
@@ -41,6 +43,8 @@ from .wire import (
     SpeechResult,
     StreamEvent,
     TranscriptionResult,
+    VideoJob,
+    VideoResult,
 )
 
 
@@ -392,6 +396,90 @@ class IndoxHubClient(BaseClient):
         )
         return self._run(call)
 
+    # ------------------------------------------------------------------ video
+    @protect_key
+    def generate_video(
+        self,
+        prompt: str,
+        *,
+        model: str,
+        byok_api_key: Key = None,
+        additional_params: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> VideoJob:
+        """Start a video generation job; returns at once with the job (id, status, cost).
+
+        Options: ``aspect_ratio``, ``resolution``, ``duration``, ``n``, ``size``,
+        ``input_image``, ``reference_image(s)``, ``generate_audio``, ``negative_prompt``,
+        ``person_generation``, ``last_frame``, ``video``, ``response_format`` go top level;
+        anything else (Sora's ``seconds``, ``fps``, ``seed``...) in ``additional_params``.
+        Values the provider's documented limits rule out are refused before sending. Wait for
+        the videos with :meth:`wait_for_video`.
+        """
+        call = self._plan(
+            ep.VIDEO, prompt, model, params, byok_api_key=byok_api_key,
+            additional_params=additional_params,
+        )  # fmt: skip
+        job: VideoJob = self._run(call)
+        return self._with_downloader(job)
+
+    def get_video_job(self, job: VideoJob | str) -> VideoJob:
+        """Poll a video job once: its status, progress and (when completed) videos."""
+        result: VideoJob = self._run(ep.video_job_call(job))
+        return self._with_downloader(result)
+
+    def list_video_jobs(self, *, limit: int = 20, skip: int = 0) -> list[VideoJob]:
+        """The account's video jobs (newest first on the emulator), ``limit`` at a time."""
+        body = self._run(ep.video_jobs_call(limit, skip))
+        return [self._with_downloader(job) for job in parse_video_jobs(body, {})]
+
+    def cancel_video_job(self, job: VideoJob | str) -> dict[str, Any]:
+        """Cancel a video job that has not finished; returns the server's answer."""
+        result: dict[str, Any] = self._run(ep.video_job_call(job, "cancel"))
+        return result
+
+    def wait_for_video(
+        self,
+        job: VideoJob | str,
+        *,
+        poll_interval: float = 5.0,
+        timeout: float | None = 600.0,
+        on_progress: Callable[[VideoJob], Any] | None = None,
+        show_progress: bool = False,
+    ) -> VideoResult:
+        """Poll ``job`` until it completes, backing off from ``poll_interval`` to 30 s.
+
+        Args:
+            job: The :class:`VideoJob` from :meth:`generate_video` (its cost is carried into
+                the result), or a job id.
+            poll_interval: Seconds before the second poll.
+            timeout: Seconds to wait in all (None: no limit).
+            on_progress: Called with every polled :class:`VideoJob`.
+            show_progress: Show a ``tqdm`` progress bar.
+
+        Returns:
+            The videos (``url``, ``content_type``, ``file_size``, ``save(path)``) and the
+            job's usage.
+
+        Raises:
+            VideoGenerationError: The job failed (the server's message).
+            VideoJobCancelledError: The job was cancelled.
+            VideoWaitTimeout: ``timeout`` passed; the job keeps running (the message says how
+                to resume).
+        """
+        wait, close = self._video_wait(
+            job, poll_interval=poll_interval, timeout=timeout, on_progress=on_progress,
+            show_progress=show_progress,
+        )  # fmt: skip
+        try:
+            while True:
+                step = wait.step(self.get_video_job(wait.job_id))
+                if isinstance(step, VideoResult):
+                    return self._with_downloader(step)
+                time.sleep(step)
+        finally:
+            close()
+
     def list_models(self, provider: str | None = None) -> list[ModelInfo]:
         """The model catalog with pricing, for every provider or one."""
         body = self._run(ep.get_call(ep.catalog_path(provider)))
@@ -410,6 +498,44 @@ class IndoxHubClient(BaseClient):
     def usage(self) -> dict[str, Any]:
         """The account's usage report: ``total_requests``, ``total_cost``, breakdowns."""
         result: dict[str, Any] = self._run(ep.get_call("user/usage"))
+        return result
+
+    def analytics_usage(
+        self,
+        *,
+        start_date: datetime.date | str | None = None,
+        end_date: datetime.date | str | None = None,
+        group_by: str | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        endpoint: str | None = None,
+        session_id: str | None = None,
+        include_content: bool | None = None,
+    ) -> dict[str, Any]:
+        """The account's usage analytics (``GET /api/v1/analytics/usage``).
+
+        Args:
+            start_date: First day (a ``date`` or ISO string).
+            end_date: Last day.
+            group_by: ``date``, ``model``, ``provider``, ``endpoint``, ``session_id`` or
+                ``client_ip``.
+            provider: Only this provider.
+            model: Only this model.
+            endpoint: Only this endpoint.
+            session_id: Only this session.
+            include_content: Ask for request contents where the server has them.
+
+        Returns:
+            The server's answer as a dict: its shape is not documented (the emulator answers
+            ``{"group_by", "start_date", "end_date", "total_requests", "total_cost", "data":
+            [{"key", "requests", "cost", "tokens": {"input", "output", "total"}}]}``).
+        """
+        filters = {
+            "start_date": start_date, "end_date": end_date, "group_by": group_by,
+            "provider": provider, "model": model, "endpoint": endpoint,
+            "session_id": session_id, "include_content": include_content,
+        }  # fmt: skip
+        result: dict[str, Any] = self._run(ep.analytics_call(filters))
         return result
 
     def stop_stream(self, stream_id: str, *, endpoint: str = "chat") -> dict[str, Any]:

@@ -7,15 +7,16 @@ parser) and one explicit, typed public method on each client that calls
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Generic, Literal, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from pydantic import SecretStr
 
-from . import parsing, parsing_media
+from . import parsing, parsing_media, video
 from .byok import split_model
 from .errors import InvalidRequestError, ModelNotFoundError
 from .payloads import (
@@ -34,6 +35,7 @@ from .wire import (
     ModelInfo,
     SpeechResult,
     TranscriptionResult,
+    VideoJob,
 )
 
 API_PREFIX = "/api/v1"
@@ -136,8 +138,12 @@ TRANSLATION: EndpointSpec[TranscriptionResult] = EndpointSpec(
     _parse_with(parsing_media.parse_transcription, endpoint="translation"), upload=True,
 )  # fmt: skip
 
+VIDEO: EndpointSpec[VideoJob] = EndpointSpec(
+    "videos/generations", "video", _parse_with(video.parse_video_job), video.video_body
+)
+
 ENDPOINTS: tuple[EndpointSpec[Any], ...] = (
-    CHAT, COMPLETION, EMBEDDING, IMAGE, SPEECH, TRANSCRIPTION, TRANSLATION,
+    CHAT, COMPLETION, EMBEDDING, IMAGE, SPEECH, TRANSCRIPTION, TRANSLATION, VIDEO,
 )  # fmt: skip
 """Every model endpoint the clients call."""
 
@@ -225,6 +231,79 @@ def select_model(models: list[ModelInfo], model: str) -> ModelInfo:
         f"Model {model!r} is not in the catalog; list the available models with list_models().",
         status_code=404,
     )
+
+
+def _parse_video_poll(
+    body: Any, headers: Mapping[str, str], call: Call[Any], elapsed: float
+) -> VideoJob:
+    return video.parse_video_job(body, headers, elapsed_ms=elapsed)
+
+
+def video_job_call(job: Any, action: str = "") -> Call[Any]:
+    """``GET /videos/jobs/{id}``, or ``POST .../{action}`` (``"cancel"``), the id escaped.
+
+    Polls are not model calls (no usage endpoint): they cost nothing and make no record.
+    """
+    path = f"{API_PREFIX}/videos/jobs/{quote(video.job_id_of(job), safe='')}"
+    if action:
+        return Call("POST", f"{path}/{action}")
+    return Call("GET", path, parser=_parse_video_poll)
+
+
+def video_jobs_call(limit: int, skip: int) -> Call[Any]:
+    """``GET /videos/jobs?limit=&skip=``, its paging checked before sending."""
+    for name, value in (("limit", limit), ("skip", skip)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise InvalidRequestError(f"{name} must be a non-negative integer, got {value!r}.")
+    return Call("GET", f"{API_PREFIX}/videos/jobs?{urlencode({'limit': limit, 'skip': skip})}")
+
+
+ANALYTICS_GROUPS = ("date", "model", "provider", "endpoint", "session_id", "client_ip")
+"""The documented ``group_by`` values of ``/api/v1/analytics/usage``."""
+_ANALYTICS_TEXT = ("provider", "model", "session_id", "endpoint")
+
+
+def _iso_date(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str) and value.strip():
+        try:
+            datetime.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise InvalidRequestError(
+        f"{name} must be a date or an ISO date string such as '2025-01-31', got {value!r}."
+    )
+
+
+def analytics_call(filters: Mapping[str, Any]) -> Call[Any]:
+    """``GET /api/v1/analytics/usage`` with its documented filters, checked before sending."""
+    query: dict[str, str] = {}
+    for name in ("start_date", "end_date"):
+        date = _iso_date(name, filters.get(name))
+        if date is not None:
+            query[name] = date
+    group = filters.get("group_by")
+    if group is not None:
+        if group not in ANALYTICS_GROUPS:
+            raise InvalidRequestError(f"group_by must be one of {ANALYTICS_GROUPS}, got {group!r}.")
+        query["group_by"] = group
+    for name in _ANALYTICS_TEXT:
+        value = filters.get(name)
+        if value is not None:
+            if not isinstance(value, str) or not value:
+                raise InvalidRequestError(f"{name} must be a non-empty string, got {value!r}.")
+            query[name] = value
+    include = filters.get("include_content")
+    if include is not None:
+        if not isinstance(include, bool):
+            raise InvalidRequestError("include_content must be True or False.")
+        query["include_content"] = "true" if include else "false"
+    return Call("GET", f"{API_PREFIX}/analytics/usage?{urlencode(query)}")
 
 
 def stop_stream_path(stream_id: str, endpoint: str = "chat") -> str:

@@ -140,6 +140,39 @@ class StreamInterruptedError(IndoxHubError):
     """A stream ended before its completion marker: the answer is incomplete."""
 
 
+class _VideoJobError:
+    """Mixin: the video job an error is about (``job_id``)."""
+
+    job_id: str | None = None
+
+    def _extra(self) -> dict[str, Any]:
+        return {"job_id": self.job_id}
+
+
+class VideoGenerationError(_VideoJobError, ProviderError):
+    """A video job ended with status ``failed``; the message is the job's own error."""
+
+    def __init__(self, message: str, *, job_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.job_id = job_id
+
+
+class VideoJobCancelledError(_VideoJobError, IndoxHubError):
+    """A video job that was being waited for was cancelled."""
+
+    def __init__(self, message: str, *, job_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.job_id = job_id
+
+
+class VideoWaitTimeout(_VideoJobError, APITimeoutError):
+    """``wait_for_video`` gave up waiting; the job keeps running and can be waited for again."""
+
+    def __init__(self, message: str, *, job_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.job_id = job_id
+
+
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Statuses the retry layer retries."""
 

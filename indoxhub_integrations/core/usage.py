@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Literal
 
+from .server_usage import ServerUsageCheck, check_client
 from .wire import (
     ChatResult,
     EmbeddingResult,
@@ -17,9 +18,12 @@ from .wire import (
     TranscriptionResult,
     Usage,
     UsageRecord,
+    VideoJob,
 )
 
-AnyResult = ChatResult | EmbeddingResult | ImageResult | SpeechResult | TranscriptionResult
+AnyResult = (
+    ChatResult | EmbeddingResult | ImageResult | SpeechResult | TranscriptionResult | VideoJob
+)
 
 
 def record_from_result(result: AnyResult, *, status: int | None = None) -> UsageRecord:
@@ -93,6 +97,9 @@ class UsageLedger:
 
     def __init__(self, records: Iterable[UsageRecord] = ()) -> None:
         self._lock = threading.Lock()
+        self.server_check: ServerUsageCheck | None = None
+        """The server's usage snapshots around the scope, when it was opened with
+        ``verify_with_server``; see :attr:`server_cost`."""
         self._clear()
         for record in records:
             self.add(record)
@@ -203,8 +210,38 @@ class UsageLedger:
         with self._lock:
             return {name: bucket.as_dict() for name, bucket in self._by_endpoint.items()}
 
+    @property
+    def server_cost(self) -> float | None:
+        """USD the account spent between the scope's two usage snapshots, as the server counts
+        it (``verify_with_server``); None when not verified. An upper bound for the scope:
+        other use of the same account in that time is included."""
+        return self.server_check.server_cost if self.server_check is not None else None
+
+    @property
+    def server_requests(self) -> int | None:
+        """Requests the account made between the scope's two snapshots (see
+        :attr:`server_cost`); None when not verified."""
+        return self.server_check.server_requests if self.server_check is not None else None
+
+    @property
+    def server_gap(self) -> float | None:
+        """``server_cost - total_cost``: what the local totals (estimates included) missed;
+        None when not verified."""
+        check = self.server_check
+        return check.gap(self.total_cost) if check is not None else None
+
     def summary(self) -> dict[str, Any]:
-        """Every total as a plain dict."""
+        """Every total as a plain dict (with the server's figures when verified)."""
+        verified = {}
+        if self.server_check is not None:
+            verified = {
+                "server_cost": self.server_cost,
+                "server_requests": self.server_requests,
+                "server_gap": self.server_gap,
+            }
+        return {**self._summary(), **verified}
+
+    def _summary(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
             "platform_requests": self.platform_requests,
@@ -237,6 +274,8 @@ class UsageLedger:
                 f"${bucket['cost']:.6f}"
                 + (f", {bucket['byok_requests']} BYOK" if bucket["byok_requests"] else "")
             )
+        if self.server_check is not None:
+            lines.append(self.server_check.summary(self.total_cost, self.requests))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -273,13 +312,21 @@ def emit_usage(record: UsageRecord) -> None:
 
 @contextmanager
 def usage_scope(
-    scope: UsageScope = "context", ledger: UsageLedger | None = None
+    scope: UsageScope = "context",
+    ledger: UsageLedger | None = None,
+    *,
+    verify_with_server: Any = None,
 ) -> Iterator[UsageLedger]:
     """Count the core's usage records while the block runs.
 
     Args:
         scope: ``"context"`` (default) or ``"process"``; see :data:`UsageScope`.
         ledger: The ledger to add to (a new one by default).
+        verify_with_server: Also read the account's usage report (``GET /api/v1/user/usage``)
+            when the block opens and closes, and report the difference as the ledger's
+            ``server_cost``/``server_requests``/``server_gap``: ``True`` (a client from the
+            environment), an ``IndoxHubClient``, or an indoxhub model/tool whose account to
+            check. The figures are snapshots: other use of the account in that time counts too.
 
     Yields:
         The ledger. Scopes nest: a record counts in every open scope that sees it.
@@ -287,22 +334,40 @@ def usage_scope(
     Raises:
         ValueError: For an unknown ``scope``.
     """
-    global _process_ledgers
     if scope not in ("context", "process"):
         raise ValueError(f"scope must be 'context' or 'process', got {scope!r}.")
     target = ledger if ledger is not None else UsageLedger()
+    if not verify_with_server:
+        with _subscribed(scope, target):
+            yield target
+        return
+    check = ServerUsageCheck(check_client(verify_with_server))
+    target.server_check = check
+    check.open()
+    try:
+        with _subscribed(scope, target):
+            yield target
+    except BaseException:
+        check.close_quietly(local_requests=target.requests)  # the block's error goes first
+        raise
+    check.close(local_requests=target.requests)
+
+
+@contextmanager
+def _subscribed(scope: UsageScope, target: UsageLedger) -> Iterator[None]:
+    global _process_ledgers
     if scope == "process":
         with _process_lock:
             _process_ledgers = (*_process_ledgers, target)
         try:
-            yield target
+            yield
         finally:
             with _process_lock:
                 _process_ledgers = tuple(item for item in _process_ledgers if item is not target)
         return
     token = _CONTEXT_LEDGERS.set((*_CONTEXT_LEDGERS.get(), target))
     try:
-        yield target
+        yield
     finally:
         try:
             _CONTEXT_LEDGERS.reset(token)

@@ -6,9 +6,11 @@ into these models by :mod:`indoxhub_integrations.core.parsing`; adapters only ev
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import os
+from pathlib import Path
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 Endpoint = Literal[
     "chat",
@@ -18,6 +20,7 @@ Endpoint = Literal[
     "text_to_speech",
     "speech_to_text",
     "translation",
+    "video",
 ]
 """The indoxhub endpoints that produce usage."""
 
@@ -197,6 +200,82 @@ class TranscriptionResult(_Result):
 
     text: str = ""
     """The transcript (or translation)."""
+
+
+class GeneratedVideo(_Model):
+    """One video produced by a video generation job."""
+
+    url: str | None = None
+    """Where the video can be downloaded."""
+    content_type: str | None = None
+    """The MIME type (``video/mp4``...)."""
+    file_size: int | None = None
+    """Size in bytes, when reported."""
+    file_name: str | None = None
+    """The server's file name, when reported."""
+    s3_key: str | None = None
+    """The server's storage key, when reported."""
+    _downloader: Any = PrivateAttr(default=None)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Download the video to ``path``: a file path (with an extension such as ``.mp4``), or
+        a folder (an existing one, or any path without an extension; created when missing) to
+        put the server's file name in.
+
+        The download follows the client's transport rules (https, or http to loopback only; a
+        size limit; a deadline) and sends no indoxhub credentials to the file's host.
+
+        Returns:
+            The path written.
+
+        Raises:
+            InvalidRequestError: The video has no URL, or did not come from a client.
+        """
+        if self._downloader is None or self.url is None:
+            from .errors import InvalidRequestError
+
+            raise InvalidRequestError(
+                "This video cannot be saved: it has no URL or was not returned by a client "
+                "(use the VideoResult that client.wait_for_video returned)."
+            )
+        return cast(Path, self._downloader.save(self, Path(path)))
+
+    async def asave(self, path: str | os.PathLike[str]) -> Path:
+        """Async :meth:`save` (the download runs on the async client's event loop)."""
+        if self._downloader is None or self.url is None:
+            return self.save(path)  # raises the explanation
+        return cast(Path, await self._downloader.asave(self, Path(path)))
+
+
+class VideoJob(_Result):
+    """A video generation job, as created or as last polled."""
+
+    job_id: str
+    """The job id, for ``get_video_job``, ``wait_for_video`` and ``cancel_video_job``."""
+    status: str = "queued"
+    """``queued``, ``processing``, ``completed``, ``failed`` or ``cancelled``."""
+    progress: float | None = None
+    """Percent done (0-100), when reported."""
+    error: str | None = None
+    """Why the job failed, when it did."""
+    created_at: str | None = None
+    """When the job was created, as the server wrote it."""
+    videos: list[GeneratedVideo] = Field(default_factory=list)
+    """The videos, once the job is completed."""
+
+    @property
+    def done(self) -> bool:
+        """True once the job is completed, failed or cancelled."""
+        return self.status in ("completed", "failed", "cancelled", "canceled")
+
+
+class VideoResult(_Result):
+    """A completed video job: the videos and what the job cost."""
+
+    job_id: str
+    """The job that made the videos."""
+    videos: list[GeneratedVideo] = Field(default_factory=list)
+    """The generated videos (``url``, ``content_type``, ``file_size``, ``save(path)``)."""
 
 
 class ToolCallChunk(_Model):

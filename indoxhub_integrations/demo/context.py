@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from ..core.byok import PROVIDER_ENV_VARS, check_key_matches, split_model
 from ..core.client import IndoxHubClient
 from ..core.config import API_KEY_ENV_VARS, BASE_URL_ENV_VAR, DEFAULT_BASE_URL
+from ..core.server_usage import ServerUsageCheck
 from ..core.usage import UsageLedger, UsageRecord
 from ..core.wire import ModelInfo
 from ..errors import IndoxHubError
@@ -109,6 +110,8 @@ class Tour:
     dashboard_url: str | None = None
     """The embedded emulator's dashboard (``None`` on the real API)."""
     ledger: UsageLedger = field(default_factory=UsageLedger)
+    server_check: ServerUsageCheck | None = None
+    """Snapshots of the account's usage report around the tour (None when unavailable)."""
     _catalog: dict[str, ModelInfo] | None = None
 
     @property
@@ -240,6 +243,12 @@ def open_tour(options: Options, console: Console) -> Iterator[Tour]:
                 check_key_matches(options.model, SecretStr(byok_key))
         except IndoxHubError as exc:
             raise explain(exc, where="Checking the BYOK key", byok_env=byok_env) from None
+        try:
+            tour.server_check = ServerUsageCheck(client)
+            tour.server_check.open()
+        except IndoxHubError as exc:
+            tour.server_check = None
+            console.note(f"the account's usage report is unavailable ({exc.message}).")
         shown = "not reported" if credits is None else f"${credits:.4f}"
         console.print(f"Account OK: platform credits {shown}; BYOK key: {byok_label}.")
         yield tour

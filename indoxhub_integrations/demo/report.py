@@ -95,3 +95,5 @@ def print_report(console: Console, ledger: UsageLedger) -> None:
             f"{ledger.unknown_cost_requests} request(s) have an unknown cost: counted apart, "
             "never as 0."
         )
+    if ledger.server_check is not None and ledger.server_check.end is not None:
+        console.info(ledger.server_check.summary(ledger.total_cost, ledger.requests))

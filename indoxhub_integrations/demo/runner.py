@@ -41,6 +41,9 @@ def _run_steps(tour: Tour) -> None:
                 raise
             raise explain(error, where=f"Step {number} ({title})", byok_env=tour.byok_env) from None
     tour.console.step(len(plan(tour.options)) + 1, "Usage report (every request the tour made)")
+    if tour.server_check is not None:
+        tour.server_check.close_quietly(local_requests=tour.ledger.requests)
+        tour.ledger.server_check = tour.server_check
     print_report(tour.console, tour.ledger)
 
 

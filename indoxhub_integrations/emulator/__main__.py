@@ -26,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--api-key", default="ixh-emulator-key")
     parser.add_argument("--require-token-exchange", action="store_true")
     parser.add_argument(
+        "--video-steps", type=int, default=2,
+        help="polls a video job spends in progress before it completes",
+    )
+    parser.add_argument(
         "--upstream",
         metavar="URL",
         help="forward every API request to URL (e.g. https://api.indoxhub.com); clients using "
@@ -54,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         require_token_exchange=args.require_token_exchange,
         host=args.host,
         port=args.port,
+        video_steps=args.video_steps,
         upstream=args.upstream,
         upstream_api_key=os.environ.get("INDOXHUB_UPSTREAM_API_KEY") if args.upstream else None,
         record_to=args.record_to,

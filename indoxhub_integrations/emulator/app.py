@@ -19,7 +19,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from . import control, dashboard, endpoints, media_endpoints, validation
+from . import analytics, control, dashboard, endpoints, media_endpoints, validation, video_endpoints
 from .errors import ApiError, detail
 from .pipeline import Answer, Call, mask_value, masked
 from .shapes import DONE, sse
@@ -305,6 +305,14 @@ API_ROUTES: tuple[ApiRoute, ...] = (
              "Speech to text", endpoint="speech_to_text", body="form"),
     ApiRoute(f"{_API}/audio/stt/translations", _translation, "Translation to English",
              endpoint="translation", body="form"),
+    ApiRoute(f"{_API}/videos/generations", video_endpoints.generate, "Video generation (a job)",
+             endpoint="video", spec=validation.VIDEO),
+    ApiRoute(f"{_API}/videos/jobs", video_endpoints.list_jobs, "The account's video jobs",
+             methods=_GET, body=None),
+    ApiRoute(f"{_API}/videos/jobs/{{job_id}}", video_endpoints.get_job, "One video job's status",
+             methods=_GET, body=None),
+    ApiRoute(f"{_API}/videos/jobs/{{job_id}}/cancel", video_endpoints.cancel_job,
+             "Cancel a video job", body=None),
     ApiRoute("/v1/chat/completions", endpoints.openai_chat, "OpenAI chat", endpoint="chat",
              spec=validation.OPENAI_CHAT, stream=True),
     ApiRoute("/v1/embeddings", media_endpoints.openai_embeddings, "OpenAI embeddings",
@@ -322,6 +330,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute(f"{_API}/user/me", control.me, "The account", methods=_GET, body=None),
     ApiRoute(f"{_API}/user/usage", control.usage, "The account's usage report", methods=_GET,
              body=None),
+    ApiRoute(f"{_API}/analytics/usage", analytics.usage, "Usage analytics (grouped, filtered)",
+             methods=_GET, body=None),
     ApiRoute(f"{_API}/chat/stop-stream/{{stream_id}}", control.stop_stream,
              "Stop a chat stream", body=None),
     ApiRoute(f"{_API}/completions/stop-stream/{{stream_id}}", control.stop_stream,

@@ -5,7 +5,8 @@ Prices are USD, in the units the ``pricing`` object names:
 - chat and embedding models: ``{"prompt", "completion", "unit": "1K tokens"}``;
 - image models: ``{"image", "unit": "image"}`` (per generated image);
 - text to speech: ``{"characters", "unit": "1K characters"}``;
-- speech to text: ``{"request", "unit": "request"}`` (a flat price per transcription).
+- speech to text: ``{"request", "unit": "request"}`` (a flat price per transcription);
+- video models: ``{"second", "unit": "second"}`` (per second of generated video).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ EMBEDDING = "embedding"
 IMAGE = "image"
 TTS = "tts"
 STT = "stt"
+VIDEO = "video"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ def _image(price: float) -> dict[str, Any]:
     return {"image": price, "unit": "image"}
 
 
+def _video(price: float) -> dict[str, Any]:
+    return {"second": price, "unit": "second"}
+
+
 PROVIDER_NAMES: dict[str, str] = {
     "openai": "OpenAI",
     "anthropic": "Anthropic",
@@ -74,6 +80,7 @@ PROVIDER_NAMES: dict[str, str] = {
     "mistral": "Mistral AI",
     "deepseek": "DeepSeek",
     "xai": "xAI",
+    "amazon": "Amazon",
 }
 
 _MODELS: tuple[CatalogModel, ...] = (
@@ -125,6 +132,11 @@ _MODELS: tuple[CatalogModel, ...] = (
     ),
     CatalogModel("xai", "grok-2", CHAT, 131072, _tokens(0.002, 0.01)),
     CatalogModel("xai", "grok-2-image", IMAGE, None, _image(0.07)),
+    CatalogModel("openai", "sora-2", VIDEO, None, _video(0.10)),
+    CatalogModel("openai", "sora-2-pro", VIDEO, None, _video(0.30)),
+    CatalogModel("google", "veo-3.0-generate-001", VIDEO, None, _video(0.40)),
+    CatalogModel("google", "veo-3.0-fast-generate-001", VIDEO, None, _video(0.15)),
+    CatalogModel("amazon", "nova-reel", VIDEO, None, _video(0.08)),
 )
 
 MODELS: dict[str, CatalogModel] = {model.id: model for model in _MODELS}

@@ -53,10 +53,31 @@ async def get_provider(call: Call, _: Any) -> Answer:
     return Answer(body=catalog.provider_json(_provider(call)))
 
 
+TYPE_ROUTES = {
+    "text_completions": catalog.CHAT,
+    "embeddings": catalog.EMBEDDING,
+    "image_generation": catalog.IMAGE,
+    "text_to_speech": catalog.TTS,
+    "speech_to_text": catalog.STT,
+    "video_generation": catalog.VIDEO,
+}
+"""``GET /api/v1/models/{provider}/{type}``: the documented type names -> catalog types."""
+
+
+def _stored(model: catalog.CatalogModel) -> dict[str, Any]:
+    """A model "exactly as stored" (the raw record form the type routes answer with)."""
+    return {"modelName": model.name, "type": model.type, "pricing": dict(model.pricing),
+            **model.extra}  # fmt: skip
+
+
 async def get_model(call: Call, _: Any) -> Answer:
     """``GET /api/v1/models/{provider}/{model}``."""
     provider = _provider(call)
     name = str(call.request.path_params["model"])
+    kind = TYPE_ROUTES.get(name)
+    if kind is not None and catalog.find(provider, name) is None:
+        models = catalog.provider_models(provider)
+        return Answer(body=[_stored(model) for model in models if model.type == kind])
     model = catalog.find(provider, name)
     if model is None:
         raise envelope(

@@ -34,8 +34,11 @@ class Call:
 
     @property
     def charged(self) -> bool:
-        """Faults (other than ``delay``) are answered for free, whatever the account says."""
-        return self.script is None or self.script.fault in (None, "delay")
+        """Faults (other than ``delay`` and the video job outcomes) are answered for free,
+        whatever the account says."""
+        return self.script is None or self.script.fault in (
+            None, "delay", "video_failed", "video_stuck"
+        )
 
     def meta(self, model: CatalogModel) -> Meta:
         return Meta(self.record.request_id, model, self.started, byok=self.byok_key is not None)

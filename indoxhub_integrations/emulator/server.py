@@ -90,6 +90,8 @@ class IndoxHubEmulator:
         token_ttl: Lifetime of access tokens in seconds (``None``: until ``expire_tokens()``).
         host: Interface to listen on.
         port: Port to listen on (0: a free port).
+        video_steps: Polls a video job spends in progress before it completes (0: it completes
+            on its first poll); ``additional_params.emulator_video_steps`` sets it per request.
         upstream: Forward every API request to this service (``https://api.indoxhub.com``;
             plain ``http://`` only to loopback) instead of emulating it.
         upstream_api_key: The platform key for the upstream: a client using the emulator's
@@ -113,6 +115,7 @@ class IndoxHubEmulator:
         token_ttl: float | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        video_steps: int = 2,
         upstream: str | None = None,
         upstream_api_key: str | SecretStr | None = None,
         record_to: str | os.PathLike[str] | None = None,
@@ -127,6 +130,7 @@ class IndoxHubEmulator:
             require_token_exchange=require_token_exchange,
             token_ttl=token_ttl,
         )
+        self._state.video_steps = video_steps
         self.app: Any = build_app(self._state)
         self._proxy: Proxy | None = None
         if upstream is not None or record_to is not None or replay is not None:
@@ -284,7 +288,10 @@ class IndoxHubEmulator:
           then the stream ends without ``response.done``/``[DONE]``; a truncated body when not
           streaming), ``"stream_error"`` (``after_events`` events, then an ``{"error": ...}``
           event; a 500 when not streaming) or ``"malformed_json"`` (200 with truncated JSON; in a
-          stream, ``after_events`` events and then one whose JSON is cut off).
+          stream, ``after_events`` events and then one whose JSON is cut off);
+        - a video job outcome (for ``/videos/generations``): ``"video_failed"`` (the job fails
+          with a content-policy error once its progress steps are done) or ``"video_stuck"``
+          (the job stays in progress until cancelled).
 
         Faults other than ``delay`` cost nothing and skip rate limits and credit checks.
         """

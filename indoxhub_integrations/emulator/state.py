@@ -23,7 +23,9 @@ TIERS: dict[str, tuple[int, int] | None] = {
 }
 """Tier -> (requests per minute, tokens per hour); ``None`` means no platform limit."""
 
-FAULTS = ("delay", "drop", "cut_stream", "stream_error", "malformed_json")
+FAULTS = (
+    "delay", "drop", "cut_stream", "stream_error", "malformed_json", "video_failed", "video_stuck"
+)
 _MAX_FILES = 512
 MAX_KEPT_RESPONSES = 500
 """The log keeps the answer bodies of this many most recent requests (the records stay)."""
@@ -154,6 +156,10 @@ class EmulatorState:
     tokens: dict[str, float | None] = field(default_factory=dict, repr=False)
     files: OrderedDict[str, tuple[bytes, str]] = field(default_factory=OrderedDict, repr=False)
     streams: dict[str, bool] = field(default_factory=dict, repr=False)
+    video_jobs: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Video generation jobs by id (see :mod:`.video_endpoints`)."""
+    video_steps: int = 2
+    """Polls a video job spends in progress before it completes (0: done at the first poll)."""
     _minute: deque[float] = field(default_factory=deque, repr=False)
     _hour: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
     _hour_tokens: int = 0
@@ -225,6 +231,7 @@ class EmulatorState:
             self.scripts.clear()
             self.files.clear()
             self.streams.clear()
+            self.video_jobs.clear()
             self._clear_windows()
             self._generation += 1
 

@@ -43,6 +43,19 @@ IMAGE: Spec = {
     "seed": ("int", False),
     **_COMMON,
 }
+VIDEO: Spec = {
+    "prompt": ("str", True),
+    "aspect_ratio": ("str", False),
+    "resolution": ("str", False),
+    "duration": ("float", False),
+    "n": ("int", False),
+    "size": ("str", False),
+    "generate_audio": ("bool", False),
+    "negative_prompt": ("str", False),
+    "person_generation": ("str", False),
+    "response_format": ("str", False),
+    **_COMMON,
+}
 TTS: Spec = {
     "input": ("str", True),
     "voice": ("str", False),

@@ -20,6 +20,7 @@ from .tools import (
     IndoxHubSpeechToTextTool,
     IndoxHubTextToSpeechTool,
 )
+from .video_tool import IndoxHubVideoGenerationTool
 
 __all__ = [
     "ChatIndoxHub",
@@ -29,5 +30,6 @@ __all__ = [
     "IndoxHubLLM",
     "IndoxHubSpeechToTextTool",
     "IndoxHubTextToSpeechTool",
+    "IndoxHubVideoGenerationTool",
     "get_indoxhub_callback",
 ]

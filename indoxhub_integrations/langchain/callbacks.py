@@ -218,6 +218,22 @@ class IndoxHubCallbackHandler(BaseCallbackHandler):
         """Requests whose cost was estimated from catalog pricing."""
         return self.ledger.estimated_cost_requests
 
+    @property
+    def server_cost(self) -> float | None:
+        """USD the account spent in the block as the server counts it (``verify_with_server``);
+        None when not verified. An upper bound: other use of the account counts too."""
+        return self.ledger.server_cost
+
+    @property
+    def server_requests(self) -> int | None:
+        """Requests the server counted in the block (``verify_with_server``), else None."""
+        return self.ledger.server_requests
+
+    @property
+    def server_gap(self) -> float | None:
+        """``server_cost - total_cost`` (``verify_with_server``), else None."""
+        return self.ledger.server_gap
+
     def by_model(self) -> dict[str, dict[str, Any]]:
         """Totals per ``provider/model``."""
         return self.ledger.by_model()
@@ -244,7 +260,9 @@ register_configure_hook(_current_handler, inheritable=True)
 
 
 @contextmanager
-def get_indoxhub_callback(scope: UsageScope = "context") -> Iterator[IndoxHubCallbackHandler]:
+def get_indoxhub_callback(
+    scope: UsageScope = "context", *, verify_with_server: Any = None
+) -> Iterator[IndoxHubCallbackHandler]:
     """Count every indoxhub request made in the block.
 
     The handler's ledger subscribes to the core's usage records: one per HTTP attempt that
@@ -256,6 +274,12 @@ def get_indoxhub_callback(scope: UsageScope = "context") -> Iterator[IndoxHubCal
             and LangChain's own threads included; ``"process"``: every request of the process
             while the block is open, plain ``threading.Thread`` and ``ThreadPoolExecutor``
             work included (and other concurrent work too).
+        verify_with_server: Also snapshot the account's usage report when the block opens and
+            closes; the handler then reports ``server_cost``, ``server_requests`` and
+            ``server_gap`` (the server's figure minus the local total) beside the local totals.
+            ``True`` uses a client from ``INDOXHUB_API_KEY``/``INDOXHUB_BASE_URL``; pass a model
+            (``ChatIndoxHub``...) or an ``IndoxHubClient`` to check its account. Snapshots of a
+            whole account: other use of it in that time is included (an upper bound).
 
     Yields:
         The handler, whose totals are complete when the block ends.
@@ -265,7 +289,7 @@ def get_indoxhub_callback(scope: UsageScope = "context") -> Iterator[IndoxHubCal
     handler.subscribed = True
     token = _current_handler.set(handler)
     try:
-        with usage_scope(scope, handler.ledger):
+        with usage_scope(scope, handler.ledger, verify_with_server=verify_with_server):
             yield handler
     finally:
         try:

@@ -29,6 +29,9 @@ __all__ = [
     "IndoxHubRateLimitError",
     "IndoxHubServiceUnavailableError",
     "IndoxHubStreamInterruptedError",
+    "IndoxHubVideoGenerationError",
+    "IndoxHubVideoJobCancelledError",
+    "IndoxHubVideoWaitTimeout",
     "convert_error",
     "map_errors",
 ]
@@ -92,8 +95,23 @@ class IndoxHubStreamInterruptedError(core.StreamInterruptedError, lc.ModelConnec
     """A stream broke off before its end: the answer is incomplete."""
 
 
+class IndoxHubVideoGenerationError(core.VideoGenerationError, IndoxHubProviderError):
+    """A video job failed (``job_id``; the job's own message)."""
+
+
+class IndoxHubVideoJobCancelledError(core.VideoJobCancelledError, lc.ModelError):
+    """A video job that was being waited for was cancelled (``job_id``)."""
+
+
+class IndoxHubVideoWaitTimeout(core.VideoWaitTimeout, IndoxHubAPITimeoutError):
+    """Waiting for a video job timed out; the job keeps running (``job_id``)."""
+
+
 # Most specific first: the first match wins.
 _MAPPING: tuple[tuple[type[core.IndoxHubError], type[core.IndoxHubError]], ...] = (
+    (core.VideoGenerationError, IndoxHubVideoGenerationError),
+    (core.VideoJobCancelledError, IndoxHubVideoJobCancelledError),
+    (core.VideoWaitTimeout, IndoxHubVideoWaitTimeout),
     (core.AuthenticationError, IndoxHubAuthenticationError),
     (core.InsufficientCreditsError, IndoxHubInsufficientCreditsError),
     (core.RateLimitError, IndoxHubRateLimitError),

@@ -27,6 +27,7 @@ instead (completed requests; each event carries the core's record).
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -175,6 +176,22 @@ class IndoxHubUsageHandler(BaseEventHandler):
         """True when every request's cost is known."""
         return self._ledger.cost_is_complete
 
+    @property
+    def server_cost(self) -> float | None:
+        """USD the account spent in the block as the server counts it (``verify_with_server``);
+        None when not verified. An upper bound: other use of the account counts too."""
+        return self._ledger.server_cost
+
+    @property
+    def server_requests(self) -> int | None:
+        """Requests the server counted in the block (``verify_with_server``), else None."""
+        return self._ledger.server_requests
+
+    @property
+    def server_gap(self) -> float | None:
+        """``server_cost - total_cost`` (``verify_with_server``), else None."""
+        return self._ledger.server_gap
+
     def by_model(self) -> dict[str, dict[str, Any]]:
         """Totals per ``provider/model``."""
         return self._ledger.by_model()
@@ -204,7 +221,10 @@ def _remove_handler(target: Dispatcher, handler: BaseEventHandler) -> None:
 
 @contextmanager
 def track_indoxhub_usage(
-    target: Dispatcher | None = None, *, scope: UsageScope = "context"
+    target: Dispatcher | None = None,
+    *,
+    scope: UsageScope = "context",
+    verify_with_server: Any = None,
 ) -> Iterator[IndoxHubUsageHandler]:
     """Count the indoxhub requests made inside a ``with`` block.
 
@@ -223,11 +243,17 @@ def track_indoxhub_usage(
         scope: ``"context"`` (default): requests made in the block's context (see the module
             docstring); ``"process"``: every request of the process while the block is open,
             plain ``threading.Thread`` and ``ThreadPoolExecutor`` work included.
+        verify_with_server: Also snapshot the account's usage report when the block opens and
+            closes; the handler then reports ``server_cost``, ``server_requests`` and
+            ``server_gap`` beside the local totals. ``True`` uses a client from
+            ``INDOXHUB_API_KEY``/``INDOXHUB_BASE_URL``; pass an ``IndoxHub`` (or any indoxhub
+            class) or an ``IndoxHubClient`` to check its account. Snapshots of a whole account:
+            other use of it in that time is included (an upper bound).
     """
     handler = IndoxHubUsageHandler()
     handler._scope = next(_SCOPE_IDS)
     handler._subscribed = True
-    subscription = usage_scope(scope, handler._ledger)
+    subscription = usage_scope(scope, handler._ledger, verify_with_server=verify_with_server)
     subscription.__enter__()
     where = target if target is not None else get_dispatcher()
     token = _ACTIVE_SCOPES.set((*_ACTIVE_SCOPES.get(), handler._scope))
@@ -235,7 +261,7 @@ def track_indoxhub_usage(
     try:
         yield handler
     finally:
-        subscription.__exit__(None, None, None)
+        subscription.__exit__(*sys.exc_info())
         _remove_handler(where, handler)
         try:
             _ACTIVE_SCOPES.reset(token)

@@ -3,13 +3,13 @@
 from pathlib import Path
 from typing import Any, ClassVar
 
-from llama_index.core.base.llms.types import AudioBlock, ContentBlock, TextBlock
+from llama_index.core.base.llms.types import AudioBlock, ContentBlock, TextBlock, VideoBlock
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 from pydantic import Field, field_validator
 
 from ..core.byok import split_model
 from ..core.content import file_under_root, save_audio, save_image
-from ..core.wire import ImageResult, SpeechResult
+from ..core.wire import ImageResult, SpeechResult, VideoJob, VideoResult
 from ._fields import IndoxHubConnection
 from .instrumentation import dispatch_usage
 from .messages import image_block_from_generated
@@ -20,8 +20,9 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
 
     ``to_tool_list()`` gives ``generate_image`` (returns ``ImageBlock`` s, so agents and UIs get
     the image, plus its URL or saved path), ``text_to_speech`` (an ``AudioBlock`` and the saved
-    path) and ``speech_to_text`` (audio path in, transcript out). Every request dispatches an
-    ``IndoxHubUsageEvent``; BYOK comes from the shared fields.
+    path), ``speech_to_text`` (audio path in, transcript out) and ``generate_video`` (starts a
+    job, waits for it, saves the video under ``output_dir``; a ``VideoBlock`` and the path).
+    Every request dispatches an ``IndoxHubUsageEvent``; BYOK comes from the shared fields.
 
     Example:
         .. code-block:: python
@@ -37,6 +38,7 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
         ("generate_image", "agenerate_image"),
         ("text_to_speech", "atext_to_speech"),
         ("speech_to_text", "aspeech_to_text"),
+        ("generate_video", "agenerate_video"),
     ]
 
     image_model: str = "openai/dall-e-3"
@@ -45,6 +47,13 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
     """The text to speech model."""
     stt_model: str = "openai/whisper-1"
     """The speech to text model."""
+    video_model: str = "openai/sora-2"
+    """The video generation model."""
+    video_poll_interval: float = 5.0
+    """Seconds before the second poll of a video job (later polls back off up to 30 s)."""
+    video_timeout: float | None = 900.0
+    """Seconds to wait for a video job; on timeout it keeps running and the error says how to
+    resume it."""
     output_dir: Path = Path("indoxhub_output")
     """Where generated images and speech are written (created when needed)."""
     root_dir: Path | None = None
@@ -58,7 +67,7 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
     additional_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra options for every media request (sent in ``additional_params``)."""
 
-    @field_validator("image_model", "tts_model", "stt_model")
+    @field_validator("image_model", "tts_model", "stt_model", "video_model")
     @classmethod
     def _check_model(cls, value: str) -> str:
         split_model(value)
@@ -175,3 +184,60 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
         )
         dispatch_usage(result)
         return result.text
+
+    # ------------------------------------------------------------------ video
+    def _video_options(self, duration: int | None, aspect_ratio: str | None) -> dict[str, Any]:
+        options = {"duration": duration, "aspect_ratio": aspect_ratio, **self.additional_kwargs}
+        return {"model": self.video_model, **{k: v for k, v in options.items() if v is not None}}
+
+    def _video_wait(self) -> dict[str, Any]:
+        return {"poll_interval": self.video_poll_interval, "timeout": self.video_timeout}
+
+    def _video_output(
+        self, job: VideoJob, result: VideoResult, paths: list[Path]
+    ) -> list[ContentBlock]:
+        blocks: list[ContentBlock] = []
+        lines = []
+        for number, (video, path) in enumerate(zip(result.videos, paths, strict=True), 1):
+            blocks.append(VideoBlock(url=video.url, video_mimetype=video.content_type))
+            lines.append(f"Video {number}: file: {path} URL: {video.url}")
+        if not lines:
+            lines.append("The video model returned no video.")
+        cost = "unknown" if job.usage.cost is None else f"${job.usage.cost:.4f}"
+        lines.append(f"Job {job.job_id}, cost {cost}")
+        blocks.append(TextBlock(text="\n".join(lines)))
+        return blocks
+
+    def generate_video(
+        self, prompt: str, duration: int | None = None, aspect_ratio: str | None = None
+    ) -> list[ContentBlock]:
+        """Generate a short video from a text description and save it to a file.
+
+        Args:
+            prompt: What the video shows: scene, action, camera movement.
+            duration: Optional length in seconds.
+            aspect_ratio: Optional 16:9 (landscape) or 9:16 (portrait).
+        """
+        client = self.clients.sync
+        job = client.generate_video(prompt, **self._video_options(duration, aspect_ratio))
+        dispatch_usage(job)
+        result = client.wait_for_video(job, **self._video_wait())
+        paths = [video.save(self.output_dir) for video in result.videos]
+        return self._video_output(job, result, paths)
+
+    async def agenerate_video(
+        self, prompt: str, duration: int | None = None, aspect_ratio: str | None = None
+    ) -> list[ContentBlock]:
+        """Generate a short video from a text description and save it to a file.
+
+        Args:
+            prompt: What the video shows: scene, action, camera movement.
+            duration: Optional length in seconds.
+            aspect_ratio: Optional 16:9 (landscape) or 9:16 (portrait).
+        """
+        client = self.clients.async_
+        job = await client.generate_video(prompt, **self._video_options(duration, aspect_ratio))
+        dispatch_usage(job)
+        result = await client.wait_for_video(job, **self._video_wait())
+        paths = [await video.asave(self.output_dir) for video in result.videos]
+        return self._video_output(job, result, paths)

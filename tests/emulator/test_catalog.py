@@ -5,17 +5,23 @@ from __future__ import annotations
 import httpx
 
 EXPECTED = {
-    "openai": {"gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "dall-e-3", "tts-1", "whisper-1"},
+    "openai": {
+        "gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "dall-e-3", "tts-1", "whisper-1",
+        "sora-2", "sora-2-pro",
+    },
     "anthropic": {"claude-3-5-sonnet-20241022", "claude-3-haiku-20240307"},
     "google": {
         "gemini-1.5-pro",
         "gemini-2.0-flash",
         "text-embedding-004",
         "imagen-3.0-generate-002",
+        "veo-3.0-generate-001",
+        "veo-3.0-fast-generate-001",
     },
     "mistral": {"mistral-large-latest", "mistral-embed"},
     "deepseek": {"deepseek-chat", "deepseek-reasoner"},
     "xai": {"grok-2", "grok-2-image"},
+    "amazon": {"nova-reel"},
 }
 
 

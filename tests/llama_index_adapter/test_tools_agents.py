@@ -109,7 +109,7 @@ def test_as_structured_llm(llm: IndoxHub) -> None:
 
 def test_tool_spec_functions(tool_spec: IndoxHubToolSpec, recorder: EventRecorder) -> None:
     tools = {t.metadata.name: t for t in tool_spec.to_tool_list()}
-    assert set(tools) == {"generate_image", "text_to_speech", "speech_to_text"}
+    assert set(tools) == {"generate_image", "text_to_speech", "speech_to_text", "generate_video"}
     image = tools["generate_image"](prompt="a red square")
     assert any(isinstance(b, ImageBlock) for b in image.blocks)
     assert "Image 1:" in image.content

@@ -62,6 +62,12 @@ def _core_stt_nan() -> None:
     )
 
 
+def _core_video_quirk() -> None:
+    IndoxHubClient(api_key=CANARY_PLATFORM_KEY, base_url=URL).generate_video(
+        "a kite", model="openai/sora-2", byok_api_key=CANARY_BYOK_KEY, seconds=5
+    )
+
+
 def _langchain_instance() -> None:
     from indoxhub_integrations.langchain import ChatIndoxHub
 
@@ -113,6 +119,7 @@ CASES: dict[str, Callable[[], None]] = {
     "core per-call key, mismatch": _core_per_call_mismatch,
     "core byok_api_keys, mismatch": _core_instance_map_mismatch,
     "core speech to text": _core_stt_nan,
+    "core video, provider limit": _core_video_quirk,
     "langchain instance key": _langchain_instance,
     "langchain per-call SecretStr": _langchain_per_call,
     "langchain bound key": _langchain_bound,
