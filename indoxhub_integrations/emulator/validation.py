@@ -67,6 +67,7 @@ TTS: Spec = {
 OPENAI_CHAT: Spec = {
     "messages": ("list", True),
     "model": ("str", True),
+    "provider": ("str", False),  # read by the model lookup like on the native routes
     "max_tokens": ("int", False),
     "max_completion_tokens": ("int", False),
     "temperature": ("float", False),
@@ -81,6 +82,7 @@ OPENAI_CHAT: Spec = {
 OPENAI_EMBEDDING: Spec = {
     "input": ("input", True),
     "model": ("str", True),
+    "provider": ("str", False),  # read by the model lookup like on the native routes
     "dimensions": ("int", False),
     "encoding_format": ("str", False),
     "byok_api_key": ("str", False),

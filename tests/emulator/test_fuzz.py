@@ -363,3 +363,19 @@ def test_multipart_junk_never_5xx(
     files = {"file": ("x.wav", upload, "audio/wav")} if upload is not None else None
     for path in ("/api/v1/audio/stt/transcriptions", "/api/v1/audio/stt/translations"):
         _check(fuzz_client.post(path, data=fields, files=files))
+
+
+@pytest.mark.parametrize("endpoint", ["/v1/embeddings", "/v1/chat/completions"])
+def test_a_provider_that_is_not_a_string_is_422_on_the_openai_routes(
+    fuzz_client: httpx.Client, endpoint: str
+) -> None:
+    """Found by the 20x ``explore`` run: ``"provider": true`` reached the model lookup (500)."""
+    body = {
+        "model": "text-embedding-3-small",
+        "provider": True,
+        "input": "x",
+        "messages": [{"role": "user", "content": "x"}],
+    }
+    response = _post(fuzz_client, endpoint, body)
+    assert response.status_code == 422, response.text[:500]
+    assert response.json()["detail"][0]["loc"] == ["body", "provider"]
