@@ -1,5 +1,6 @@
 """``IndoxHubToolSpec``: image generation, text to speech and speech to text as agent tools."""
 
+import functools
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,6 +14,20 @@ from ..core.wire import ImageResult, SpeechResult, VideoJob, VideoResult
 from ._fields import IndoxHubConnection
 from .instrumentation import dispatch_usage
 from .messages import image_block_from_generated
+
+
+@functools.cache
+def tool_outputs_keep_video_blocks() -> bool:
+    """Whether this LlamaIndex keeps a ``VideoBlock`` in a tool's output (newer releases do;
+    older ones turn a list holding one into its text ``repr``, so the tools leave it out)."""
+    try:
+        from llama_index.core.tools.function_tool import FunctionTool
+
+        probe: list[Any] = [VideoBlock(url="https://example.invalid/v.mp4"), TextBlock(text="")]
+        parse: Any = FunctionTool._parse_tool_output
+        return bool(parse(None, probe) == probe)
+    except Exception:  # the framework's internals moved: keep the output text-only
+        return False
 
 
 class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
@@ -199,7 +214,8 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
         blocks: list[ContentBlock] = []
         lines = []
         for number, (video, path) in enumerate(zip(result.videos, paths, strict=True), 1):
-            blocks.append(VideoBlock(url=video.url, video_mimetype=video.content_type))
+            if tool_outputs_keep_video_blocks():
+                blocks.append(VideoBlock(url=video.url, video_mimetype=video.content_type))
             lines.append(f"Video {number}: file: {path} URL: {video.url}")
         if not lines:
             lines.append("The video model returned no video.")

@@ -16,6 +16,7 @@ from indoxhub_integrations.llama_index import (
     IndoxHubUsageEvent,
     track_indoxhub_usage,
 )
+from indoxhub_integrations.llama_index.tools import tool_outputs_keep_video_blocks
 
 
 @pytest.fixture
@@ -36,8 +37,11 @@ def test_generate_video_saves_the_file_and_reports_usage(
 ) -> None:
     tools = {t.metadata.name: t for t in video_spec.to_tool_list()}
     output = tools["generate_video"](prompt="waves on a beach", duration=4)
-    video = next(b for b in output.blocks if isinstance(b, VideoBlock))
-    assert video.url and video.video_mimetype == "video/mp4"
+    videos = [b for b in output.blocks if isinstance(b, VideoBlock)]
+    if tool_outputs_keep_video_blocks():  # the LlamaIndex releases that keep them in tool outputs
+        assert videos[0].url and videos[0].video_mimetype == "video/mp4"
+    else:
+        assert videos == [] and "VideoBlock" not in output.content
     path = _saved(output.blocks)
     assert path.parent == tmp_path and mp4_info(path.read_bytes())["seconds"] == pytest.approx(4)
     assert "cost $0.4000" in output.content
