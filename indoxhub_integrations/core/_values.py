@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -73,7 +74,7 @@ def as_int(*values: Any) -> int | None:
     for value in values:
         if value is not None:
             number = as_num(value)
-            if number is not None:
+            if number is not None and math.isfinite(number):
                 return int(number)
     return None
 

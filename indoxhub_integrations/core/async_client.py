@@ -31,7 +31,8 @@ from .base import (
 )
 from .catalog import parse_model_catalog
 from .endpoints import AudioInput
-from .errors import IndoxHubError
+from .errors import IndoxHubError, InvalidRequestError
+from .media_download import afetch_speech
 from .streaming import SSEDecoder
 from .video import parse_video_jobs
 from .wire import (
@@ -246,7 +247,14 @@ class AsyncIndoxHubClient(BaseClient):
             ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
-        return await self._run(call)
+        try:
+            result: ChatResult = await self._run(call)
+        except InvalidRequestError as exc:  # a server that dropped the tool-call fields
+            retry = self._tool_fallback(call, exc)
+            if retry is None:
+                raise
+            result = await self._run(retry)
+        return result
 
     @protect_key
     async def stream_chat(
@@ -263,7 +271,21 @@ class AsyncIndoxHubClient(BaseClient):
             ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
-        return self._stream(call)
+        return self._stream_chat(call)
+
+    async def _stream_chat(self, call: Call[ChatResult]) -> AsyncIterator[StreamEvent]:
+        """Stream a chat; a rejected tool history is resent folded before the first event."""
+        started = False
+        try:
+            async for event in self._stream(call):
+                started = True
+                yield event
+        except InvalidRequestError as exc:
+            retry = None if started else self._tool_fallback(call, exc)
+            if retry is None:
+                raise
+            async for event in self._stream(retry):
+                yield event
 
     @protect_key
     async def complete(
@@ -348,7 +370,7 @@ class AsyncIndoxHubClient(BaseClient):
             ep.SPEECH, input, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params,
         )  # fmt: skip
-        return await self._run(call)
+        return await afetch_speech(await self._run(call), soft=True)  # a URL answer: its bytes
 
     @protect_key
     async def speech_to_text(

@@ -15,6 +15,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, Literal, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
@@ -39,7 +40,9 @@ from .errors import (
 )
 from .log_redaction import install_http_log_redaction
 from .options import ClientSettings, resolve_settings
+from .parsing import cookie_token
 from .streaming import StreamAssembler
+from .tool_history import outgoing, retry_folded
 from .usage import emit_usage, record_from_parts, record_from_result
 from .wire import ModelInfo, ResponseMeta, StreamEvent, Usage, UsageRecord
 
@@ -241,7 +244,12 @@ class BaseClient:
             raise self._error(status, body, headers, self._exchange_call())
         token = body.get("access_token") if isinstance(body, Mapping) else None
         if not isinstance(token, str) or not token:
-            raise ProviderError("The token exchange answered without an access_token.")
+            token = cookie_token(headers)  # the public client's fallback: the cookie it set
+        if not token:
+            raise ProviderError(
+                "The token exchange answered without an access_token (neither in the body nor "
+                "as an access_token cookie)."
+            )
         self._token.token = SecretStr(token)
         self._token.exchange_enabled = True
 
@@ -290,11 +298,25 @@ class BaseClient:
         stream: bool = False,
         filename: str | None = None,
     ) -> Call[T]:
-        """Plan a model request: its BYOK key resolved here, the rest by :func:`plan_call`."""
-        return plan_call(
+        """Plan a model request: its BYOK key resolved here, the rest by :func:`plan_call`.
+
+        A chat's tool history is folded into text when ``tool_history`` says so (``text``, or
+        ``auto`` once this base URL rejected it; see :mod:`.tool_history`).
+        """
+        call = plan_call(
             spec, payload, model, params, byok_key=self._byok(model, byok_api_key),
             additional_params=additional_params, stream=stream, filename=filename,
         )  # fmt: skip
+        if call.endpoint == "chat" and call.json is not None:
+            s = self.settings
+            call.json["messages"] = outgoing(s.tool_history, s.base_url, call.json)
+        return call
+
+    def _tool_fallback(self, call: Call[T], error: IndoxHubError) -> Call[T] | None:
+        """The chat call resent once with its tool history as text, when ``auto`` allows it."""
+        body = call.json if call.endpoint == "chat" else None
+        folded = retry_folded(self.settings.tool_history, self.settings.base_url, body, error)
+        return None if folded is None else replace(call, json={**(body or {}), "messages": folded})
 
     def _video_wait(
         self,
@@ -501,6 +523,8 @@ class BaseClient:
     # ----------------------------------------------------------------- cost estimates
     def _needs_estimate(self, usage: Usage | None, byok: bool) -> bool:
         if usage is None or usage.cost is not None or byok or not self.settings.estimate_cost:
+            return False
+        if not usage.reported:  # no usage in the answer: nothing to estimate from
             return False
         failed = self._catalog.failed_at
         return failed is None or time.monotonic() - failed > CATALOG_RETRY_SECONDS

@@ -14,6 +14,8 @@ from .errors import ByokProviderMismatchError, InvalidRequestError
 _PROVEN_PREFIXES: tuple[tuple[str, str], ...] = (
     ("sk-ant-", "anthropic"),
     ("sk-or-", "openrouter"),
+    ("sk-proj-", "openai"),
+    ("sk-svcacct-", "openai"),
     ("AIza", "google"),
     ("xai-", "xai"),
     ("gsk_", "groq"),
@@ -74,13 +76,26 @@ def _usable(key: SecretStr | None) -> SecretStr | None:
 def key_provider(key: str) -> str | None:
     """Return the provider a key's prefix proves, or ``None`` when the prefix proves nothing.
 
-    A plain ``sk-`` key may be OpenAI's, DeepSeek's or another provider's, so it proves nothing
-    (but it is never Anthropic's).
+    ``sk-proj-`` and ``sk-svcacct-`` prove OpenAI. A plain ``sk-`` key may be OpenAI's,
+    DeepSeek's or another provider's, so it proves nothing here (but it is never Anthropic's:
+    :func:`check_key_matches` refuses it for an ``anthropic/...`` model).
     """
     for prefix, provider in _PROVEN_PREFIXES:
         if key.startswith(prefix):
             return provider
     return None
+
+
+def foreign_key_provider(key: str, provider: str) -> str | None:
+    """The provider ``key`` provably belongs to when that is not ``provider``, else ``None``.
+
+    Besides the proving prefixes, a plain ``sk-`` key used for Anthropic is refused: Anthropic's
+    keys all start ``sk-ant-``, so a plain ``sk-`` key (OpenAI's form) is never theirs.
+    """
+    proven = key_provider(key)
+    if proven is None and provider == "anthropic" and key.startswith("sk-"):
+        proven = "openai"
+    return proven if proven is not None and proven != provider else None
 
 
 def split_model(model: str) -> tuple[str, str]:
@@ -112,14 +127,20 @@ def check_key_matches(model: str, key: SecretStr) -> None:
         key: The BYOK key (never included in the message, and never unwrapped into a local).
     """
     provider, _ = split_model(model)
-    proven = key_provider(key.get_secret_value())
+    proven = foreign_key_provider(key.get_secret_value(), provider)
     if proven is not None and proven != provider:
         raise ByokProviderMismatchError(
             f"The BYOK key looks like a key of {proven} "
             f"({mask_secret(key.get_secret_value())}), but the model {model!r} is served by "
-            f"{provider}. Pass the {provider} key for this model, use a {proven}/... model, or "
-            f"set byok_api_keys={{'{provider}': ...}} to pick a key per provider."
+            f"{provider}. Pass the {provider} key for this model, use {_article(proven)} "
+            f"{proven}/... model, or set byok_api_keys={{'{provider}': ...}} to pick a key per "
+            "provider."
         )
+
+
+def _article(word: str) -> str:
+    """``"an"`` before a vowel sound (``an anthropic/...``, ``an openai/...``), else ``"a"``."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def resolve_byok_key(

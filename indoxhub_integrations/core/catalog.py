@@ -5,6 +5,7 @@ Pure functions, no I/O.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -12,6 +13,15 @@ from typing import Any
 from ._values import as_map, as_num, as_str, first_str, shape_error
 from .wire import ModelInfo, Usage
 
+_TYPE_GROUPS = {
+    "text_completions": "chat",
+    "embeddings": "embedding",
+    "image_generation": "image",
+    "text_to_speech": "tts",
+    "speech_to_text": "stt",
+    "video_generation": "video",
+}
+"""Per-type model lists of a provider entry, as the docs' index reads them."""
 _MODEL_NAME_KEYS = ("modelName", "id", "name", "model")
 _UNIT = re.compile(r"^\s*(?:per\s+)?(\d+(?:\.\d+)?)?\s*([km])?\s*(?:tokens?)?\s*$", re.I)
 
@@ -19,12 +29,20 @@ _UNIT = re.compile(r"^\s*(?:per\s+)?(\d+(?:\.\d+)?)?\s*([km])?\s*(?:tokens?)?\s*
 # --------------------------------------------------------------------------- model catalog
 
 
-def _unit_tokens(unit: Any) -> int:
-    """``"1K tokens"`` -> 1000, ``"1M tokens"`` -> 1_000_000, ``"token"`` -> 1 (default 1000)."""
-    number = as_num(unit)
-    match = _UNIT.match(unit) if number is None and as_str(unit) and unit.strip() else None
-    if number is None and match is None:
+def _unit_tokens(unit: Any) -> int | None:
+    """``"1K tokens"`` -> 1000, ``"1M tokens"`` -> 1_000_000, ``"token"`` -> 1.
+
+    An absent unit is the documented ``1K tokens``; a unit that cannot be read (``"per
+    request"``) is None, which makes the prices unknown rather than guessed.
+    """
+    if unit is None or (isinstance(unit, str) and not unit.strip()):
         return 1000
+    number = as_num(unit)
+    match = _UNIT.match(unit) if number is None and as_str(unit) else None
+    if number is None and match is None:
+        return None
+    if number is not None and not (math.isfinite(number) and number > 0):
+        return None
     if match is not None:
         scale = {"k": 1000, "m": 1_000_000}.get((match.group(2) or "").lower(), 1)
         number = float(match.group(1) or 1) * scale
@@ -40,20 +58,43 @@ def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
         provider, name = name.split("/", 1)
     if name is None or provider is None:
         raise shape_error(entry, "model catalog entry (no model name or provider)")
-    pricing = as_map(entry.get("pricing"))
-    prompt = pricing.get("prompt", pricing.get("input"))
-    completion = pricing.get("completion", pricing.get("output"))
+    prompt, completion, unit = _prices(entry)
     kind = as_str(entry.get("type")) or as_str(entry.get("model_type"))
     return ModelInfo(
         id=f"{provider}/{name}",
         provider=provider,
         name=name,
         type=kind,
-        prompt_price=as_num(prompt),
-        completion_price=as_num(completion),
-        price_unit_tokens=_unit_tokens(pricing.get("unit")),
+        prompt_price=_price(prompt) if unit else None,
+        completion_price=_price(completion) if unit else None,
+        price_unit_tokens=unit or 1000,
         raw=dict(entry),
     )
+
+
+def _prices(entry: Mapping[str, Any]) -> tuple[Any, Any, int | None]:
+    """``(input price, output price, tokens per price)`` of any catalog form.
+
+    The published form has ``pricing: {input, output, currency, unit}`` (older catalogs say
+    ``prompt``/``completion``); the stored form has ``inputPricePer1KTokens`` and
+    ``outputPricePer1KTokens`` (or ``...Per1MTokens``).
+    """
+    pricing = as_map(entry.get("pricing"))
+    if pricing:
+        prompt = pricing.get("prompt", pricing.get("input"))
+        completion = pricing.get("completion", pricing.get("output"))
+        return prompt, completion, _unit_tokens(pricing.get("unit"))
+    for suffix, unit in (("Per1KTokens", 1000), ("Per1MTokens", 1_000_000)):
+        prompt, completion = entry.get(f"inputPrice{suffix}"), entry.get(f"outputPrice{suffix}")
+        if prompt is not None or completion is not None:
+            return prompt, completion, unit
+    return None, None, 1000
+
+
+def _price(value: Any) -> float | None:
+    """A price as a finite, non-negative float; None (unknown, never 0) for anything else."""
+    number = as_num(value)
+    return number if number is not None and math.isfinite(number) and number >= 0 else None
 
 
 def _catalog_items(items: list[Any], provider: str | None, body: Any) -> list[ModelInfo]:
@@ -61,9 +102,14 @@ def _catalog_items(items: list[Any], provider: str | None, body: Any) -> list[Mo
     for item in items:
         if not isinstance(item, Mapping):
             raise shape_error(body, "model catalog")
-        if isinstance(item.get("models"), list):
-            name = first_str(item, ("name", "id", "provider"))
-            models += _catalog_items(item["models"], name or provider, body)
+        groups = [key for key in _TYPE_GROUPS if isinstance(item.get(key), list)]
+        if isinstance(item.get("models"), list) or groups:
+            name = first_str(item, ("id", "provider", "name"))
+            models += _catalog_items(item.get("models") or [], name or provider, body)
+            for key in groups:  # the docs' index: {"name", "text_completions": [...], ...}
+                typed = [{"type": _TYPE_GROUPS[key], **m} if isinstance(m, Mapping) else m
+                         for m in item[key]]  # fmt: skip
+                models += _catalog_items(typed, name or provider, body)
         else:
             models.append(_model_info(item, provider))
     return models

@@ -32,7 +32,8 @@ from .base import (
 )
 from .catalog import parse_model_catalog
 from .endpoints import AudioInput
-from .errors import IndoxHubError
+from .errors import IndoxHubError, InvalidRequestError
+from .media_download import fetch_speech
 from .streaming import SSEDecoder
 from .video import parse_video_jobs
 from .wire import (
@@ -251,7 +252,14 @@ class IndoxHubClient(BaseClient):
             ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=False,
         )  # fmt: skip
-        return self._run(call)
+        try:
+            result: ChatResult = self._run(call)
+        except InvalidRequestError as exc:  # a server that dropped the tool-call fields
+            retry = self._tool_fallback(call, exc)
+            if retry is None:
+                raise
+            result = self._run(retry)
+        return result
 
     @protect_key
     def stream_chat(
@@ -271,7 +279,20 @@ class IndoxHubClient(BaseClient):
             ep.CHAT, messages, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params, stream=True,
         )  # fmt: skip
-        return self._stream(call)
+        return self._stream_chat(call)
+
+    def _stream_chat(self, call: Call[ChatResult]) -> Iterator[StreamEvent]:
+        """Stream a chat; a rejected tool history is resent folded before the first event."""
+        started = False
+        try:
+            for event in self._stream(call):
+                started = True
+                yield event
+        except InvalidRequestError as exc:
+            retry = None if started else self._tool_fallback(call, exc)
+            if retry is None:
+                raise
+            yield from self._stream(retry)
 
     @protect_key
     def complete(
@@ -356,12 +377,17 @@ class IndoxHubClient(BaseClient):
         **params: Any,
     ) -> SpeechResult:
         """Synthesise speech. Options: ``voice``, ``instructions``, ``response_format``,
-        ``speed``."""
+        ``speed``.
+
+        The documented answer is a URL: its audio is downloaded too (https, or http to a
+        loopback host; see :mod:`.media_download`), so ``audio`` and ``url`` are both set. A
+        failed download leaves ``audio`` None and logs a warning; the request was answered.
+        """
         call = self._plan(
             ep.SPEECH, input, model, params, byok_api_key=byok_api_key,
             additional_params=additional_params,
         )  # fmt: skip
-        return self._run(call)
+        return fetch_speech(self._run(call), soft=True)  # a URL answer: its bytes too
 
     @protect_key
     def speech_to_text(

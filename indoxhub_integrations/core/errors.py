@@ -173,6 +173,13 @@ class VideoWaitTimeout(_VideoJobError, APITimeoutError):
         self.job_id = job_id
 
 
+class IndoxHubWarning(UserWarning):
+    """Something in the server's answer differs from what was assumed (a warning, not an error).
+
+    For example a BYOK key that the server did not use, or a cost it reported as NaN.
+    """
+
+
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Statuses the retry layer retries."""
 

@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Mapping
 from functools import cache
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -130,6 +130,13 @@ class IndoxHubOptions(BaseModel):
     max_response_bytes: MaxResponseBytesField = None
     """The largest answer body read (``None``: 64 MiB); a larger one, or JSON nested deeper
     than any real answer, ends in a ``ProviderError``."""
+
+    tool_history: Literal["native", "text", "auto"] = "auto"
+    """How tool calls and results in a conversation are sent: ``native`` (``tool_calls`` on
+    assistant turns, ``tool_call_id`` on tool turns), ``text`` (folded into assistant/user
+    text, for a server that keeps only ``role`` and ``content``), or ``auto``: native, and
+    once the server rejects that, one retry folded to text, remembered per base URL (with one
+    warning). See ``docs/fidelity.md``."""
 
     _clients: LazyClients | None = PrivateAttr(default=None)
 

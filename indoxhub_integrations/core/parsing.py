@@ -13,7 +13,10 @@ or truncated JSON) is kept verbatim as ``{"_raw": "<text>"}``.
 from __future__ import annotations
 
 import json
+import math
+import warnings
 from collections.abc import Mapping
+from http.cookies import CookieError, SimpleCookie
 from typing import Any, Literal, get_args
 
 from ._values import (
@@ -30,6 +33,7 @@ from ._values import (
     shape_error,
     sniff_image_type,
 )
+from .errors import IndoxHubWarning
 from .wire import (
     ChatResult,
     Endpoint,
@@ -96,6 +100,75 @@ def _reasoning_text(value: Any) -> str:
 # --------------------------------------------------------------------------- usage and meta
 
 
+def cookie_token(headers: Mapping[str, str] | None) -> str | None:
+    """The ``access_token`` cookie a token-exchange answer set, if any.
+
+    The public client falls back on this cookie when the answer's body has no token.
+
+    Args:
+        headers: The response headers (``httpx.Headers`` keeps every ``Set-Cookie``).
+    """
+    if not headers:
+        return None
+    getter = getattr(headers, "get_list", None)
+    values = getter("set-cookie") if callable(getter) else [
+        value for key, value in headers.items() if str(key).lower() == "set-cookie"
+    ]
+    for value in values:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(value)
+        except CookieError:
+            continue
+        if "access_token" in jar and jar["access_token"].value:
+            return jar["access_token"].value
+    return None
+
+
+def _cost(value: Any) -> float | None:
+    """A cost the server reported, validated: NaN, infinities and negatives are unknown.
+
+    An invalid cost is never added to a total; a warning says the server sent one.
+    """
+    number = as_num(value)
+    if number is None or (math.isfinite(number) and number >= 0):
+        return number
+    warnings.warn(
+        f"indoxhub reported an invalid cost ({number!r}); it is counted as unknown (None).",
+        IndoxHubWarning,
+        stacklevel=2,
+    )
+    return None
+
+
+def decide_byok(marked: bool, byok_sent: bool, reported_cost: float | None) -> bool:
+    """Whether a request went through the user's own key, as the server's answer says.
+
+    The server marks a BYOK answer with ``"byok_api_key": true``, the ``X-RateLimit-Bypass``
+    header and a cost of 0. A request that sent a key but whose answer has no marker and a
+    non-zero cost was billed to the platform (an endpoint or provider route without BYOK
+    support): it is not BYOK, and a warning says the key was not used. Without a marker and
+    without a cost, the key sent is all we know, so the request counts as BYOK.
+
+    Args:
+        marked: The answer carries a BYOK marker (body flag or bypass header).
+        byok_sent: The request carried a BYOK key.
+        reported_cost: The cost the answer reported (validated), or None.
+    """
+    if marked:
+        return True
+    if byok_sent and reported_cost:
+        warnings.warn(
+            f"A BYOK key was sent but the server billed the request (cost {reported_cost!r}, "
+            "no BYOK marker): the key was not used, and the request counts against your "
+            "credits. This endpoint or provider may not support BYOK.",
+            IndoxHubWarning,
+            stacklevel=2,
+        )
+        return False
+    return byok_sent
+
+
 def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
     """Normalize a usage object of any documented vocabulary.
 
@@ -109,7 +182,7 @@ def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
         of the numeric ``cost_breakdown`` parts, else None (unknown, never 0).
     """
     if not isinstance(usage, Mapping):
-        return Usage(cost=0.0 if byok else None)
+        return Usage(cost=0.0 if byok else None, reported=False)
     get = usage.get
     inputs = as_int(get("input_tokens"), get("tokens_prompt"), get("prompt_tokens")) or 0
     outputs = as_int(get("output_tokens"), get("tokens_completion"), get("completion_tokens")) or 0
@@ -125,10 +198,10 @@ def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
         get("reasoning_tokens"),
     )
     breakdown = as_map(get("cost_breakdown"))
-    cost = as_num(get("cost"))
-    cost = cost if cost is not None else as_num(breakdown.get("total_cost"))
+    cost = _cost(get("cost"))
+    cost = cost if cost is not None else _cost(breakdown.get("total_cost"))
     if cost is None:
-        parts = [n for n in (as_num(breakdown.get(key)) for key in _COST_PARTS) if n is not None]
+        parts = [n for n in (_cost(breakdown.get(key)) for key in _COST_PARTS) if n is not None]
         cost = sum(parts) if parts else None
     return Usage(
         input_tokens=inputs,
@@ -163,6 +236,7 @@ def parse_meta(
     requested_model: str | None = None,
     byok_sent: bool = False,
     elapsed_ms: float | None = None,
+    reported_cost: float | None = None,
 ) -> ResponseMeta:
     """Read the response metadata from a body and its headers.
 
@@ -173,6 +247,8 @@ def parse_meta(
         requested_model: The ``provider/model`` the request asked for (fallback for ``model``).
         byok_sent: Whether the request carried a BYOK key.
         elapsed_ms: Client-measured duration, used when the body has no ``duration_ms``.
+        reported_cost: The cost the answer reported; with ``byok_sent`` and no BYOK marker,
+            a non-zero cost means the key was not used (see :func:`decide_byok`).
 
     Returns:
         The metadata, with ``model`` in ``provider/model`` form where the provider is known.
@@ -188,7 +264,9 @@ def parse_meta(
         request_id=str(request_id) if request_id is not None else None,
         provider=provider,
         model=model,
-        byok=body.get("byok_api_key") is True or bypass is not None or byok_sent,
+        byok=decide_byok(
+            body.get("byok_api_key") is True or bypass is not None, byok_sent, reported_cost
+        ),
         rate_limit_bypass=bypass,
         duration_ms=duration if duration is not None else elapsed_ms,
     )
@@ -208,8 +286,10 @@ def common_fields(
         "byok_sent": byok_sent,
         "elapsed_ms": elapsed,
     }
-    meta = parse_meta(body, headers, endpoint=endpoint, **context)
-    usage = parse_usage(body.get("usage"), byok=meta.byok)
+    usage = parse_usage(body.get("usage"), byok=False)
+    meta = parse_meta(body, headers, endpoint=endpoint, reported_cost=usage.cost, **context)
+    if meta.byok:
+        usage = usage.model_copy(update={"cost": 0.0})
     return {"usage": usage, "meta": meta, "raw": dict(body)}
 
 

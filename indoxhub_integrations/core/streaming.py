@@ -480,8 +480,10 @@ class StreamAssembler:
         return ToolCallChunk(index=index, id=call_id, name=name, arguments_delta=arguments)
 
     def _byok(self) -> bool:
+        """BYOK as far as known mid-stream (the ``done`` event decides, with a warning)."""
         bypass = any(name in self._headers for name in BYPASS_HEADERS)
-        return self._byok_sent or self._info.get("byok_api_key") is True or bypass
+        marked = self._info.get("byok_api_key") is True or bypass
+        return marked or (self._byok_sent and not parse_usage(self._usage, byok=False).cost)
 
     def _done_event(self, obj: dict[str, Any] | None) -> StreamEvent:
         self._done = True
@@ -489,8 +491,16 @@ class StreamAssembler:
             "requested_model": self._requested_model,
             "byok_sent": self._byok_sent,
         }
-        meta = parse_meta(self._info, self._headers, endpoint=self._endpoint, **context)
-        usage = parse_usage(self._usage, byok=meta.byok)
+        usage = parse_usage(self._usage, byok=False)
+        meta = parse_meta(
+            self._info,
+            self._headers,
+            endpoint=self._endpoint,
+            reported_cost=usage.cost,
+            **context,
+        )
+        if meta.byok:
+            usage = usage.model_copy(update={"cost": 0.0})
         calls = [
             ToolCall(
                 id=state.id or f"call_{index}",

@@ -48,6 +48,10 @@ class Usage(_Model):
     """Cost in USD; ``None`` when unknown (never a made-up 0). BYOK requests cost 0."""
     cost_estimated: bool = False
     """True when ``cost`` was computed from the model's catalog pricing, not reported."""
+    reported: bool = True
+    """False when the answer carried no usage at all (e.g. an OpenAI-form stream ending in
+    ``[DONE]`` without a usage chunk): the token counts are then unknown (left at 0 only so
+    that sums stay numbers), ``cost`` is None and no estimate is made from them."""
 
 
 class UsageRecord(BaseModel):

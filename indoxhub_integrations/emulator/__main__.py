@@ -43,6 +43,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--replay", metavar="FILE", help="answer API requests from the exchanges in FILE, offline"
     )
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="PROVIDER/NAME[:TYPE]",
+        help="serve this extra model name too (repeatable), e.g. openai/my-finetune",
+    )
+    parser.add_argument(
+        "--strict-schema",
+        action="store_true",
+        help="drop message fields the documented ChatMessage schema does not declare",
+    )
     args = parser.parse_args(argv)
     if args.record_to and not args.upstream:
         parser.error("--record-to needs --upstream")
@@ -56,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         latency=args.latency,
         api_key=args.api_key,
         require_token_exchange=args.require_token_exchange,
+        models=args.model,
+        strict_schema=args.strict_schema,
         host=args.host,
         port=args.port,
         video_steps=args.video_steps,

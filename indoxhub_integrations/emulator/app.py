@@ -317,6 +317,12 @@ API_ROUTES: tuple[ApiRoute, ...] = (
              spec=validation.OPENAI_CHAT, stream=True),
     ApiRoute("/v1/embeddings", media_endpoints.openai_embeddings, "OpenAI embeddings",
              endpoint="embedding", spec=validation.OPENAI_EMBEDDING),
+    # the docs' OpenAI SDK example sets base_url to the server root (no /v1)
+    ApiRoute("/chat/completions", endpoints.openai_chat, "OpenAI chat at the server root",
+             endpoint="chat", spec=validation.OPENAI_CHAT, stream=True),
+    ApiRoute("/embeddings", media_endpoints.openai_embeddings,
+             "OpenAI embeddings at the server root", endpoint="embedding",
+             spec=validation.OPENAI_EMBEDDING),
     ApiRoute(f"{_API}/auth/api-key", control.exchange_key,
              "Exchange the API key for an access token", auth=False, body=None),
     ApiRoute(f"{_API}/models", control.list_models, "Every provider's models, with pricing",

@@ -1,8 +1,16 @@
 """The emulator's model catalog and pricing, served by ``/api/v1/models/``.
 
+Models: every model the service docs use in examples (``openai/gpt-3.5-turbo-instruct`` for
+completions...) and current flagship and small models of each provider; embedding models have
+their real dimensions. Prices approximate the providers' public list prices: they are for
+testing cost accounting, not a quote. ``IndoxHubEmulator(models=[...])`` adds a user's own
+model names (see :func:`user_model`).
+
 Prices are USD, in the units the ``pricing`` object names:
 
-- chat and embedding models: ``{"prompt", "completion", "unit": "1K tokens"}``;
+- chat and embedding models: ``{"input", "output", "currency": "USD", "unit": "1K tokens"}``
+  (the published form; the client also reads ``prompt``/``completion`` and the stored
+  ``inputPricePer1KTokens`` form);
 - image models: ``{"image", "unit": "image"}`` (per generated image);
 - text to speech: ``{"characters", "unit": "1K characters"}``;
 - speech to text: ``{"request", "unit": "request"}`` (a flat price per transcription);
@@ -20,6 +28,15 @@ IMAGE = "image"
 TTS = "tts"
 STT = "stt"
 VIDEO = "video"
+
+CAPABILITIES: dict[str, tuple[str, ...]] = {
+    CHAT: ("chat", "completion"),
+    EMBEDDING: ("embedding",),
+    IMAGE: ("image_generation",),
+    TTS: ("text_to_speech",),
+    STT: ("speech_to_text",),
+    VIDEO: ("video_generation",),
+}
 
 
 @dataclass(frozen=True)
@@ -41,17 +58,24 @@ class CatalogModel:
 
     def token_cost(self, input_tokens: int, output_tokens: int) -> tuple[float, float]:
         """Return the (input, output) cost of a token-priced request, unrounded."""
-        prompt = float(self.pricing.get("prompt", 0.0))
-        completion = float(self.pricing.get("completion", 0.0))
+        prompt = float(self.pricing.get("input", 0.0))
+        completion = float(self.pricing.get("output", 0.0))
         return input_tokens / 1000 * prompt, output_tokens / 1000 * completion
 
     def to_json(self) -> dict[str, Any]:
-        """The model object of ``GET /api/v1/models/...``."""
+        """The model object of ``GET /api/v1/models/...``, in the documented published form.
+
+        ``id`` and ``name`` are the bare model name and ``provider`` names the provider (as in
+        the docs' example, ``"id": "gpt-4"``, ``"provider": "openai"``); ``pricing`` is
+        ``{input, output, currency, unit}`` for token-priced models. ``type`` and
+        ``capabilities`` say what the model does.
+        """
         data: dict[str, Any] = {
+            "id": self.name,
             "name": self.name,
-            "id": self.id,
             "provider": self.provider,
             "type": self.type,
+            "capabilities": list(CAPABILITIES[self.type]),
             "context_window": self.context_window,
             "pricing": dict(self.pricing),
         }
@@ -62,16 +86,31 @@ class CatalogModel:
 
 
 def _tokens(prompt: float, completion: float) -> dict[str, Any]:
-    return {"prompt": prompt, "completion": completion, "unit": "1K tokens"}
+    return {"input": prompt, "output": completion, "currency": "USD", "unit": "1K tokens"}
 
 
 def _image(price: float) -> dict[str, Any]:
-    return {"image": price, "unit": "image"}
+    return {"image": price, "currency": "USD", "unit": "image"}
 
 
 def _video(price: float) -> dict[str, Any]:
     return {"second": price, "unit": "second"}
 
+
+def _chat(provider: str, name: str, window: int, prompt: float, completion: float,
+          reasoning: bool = False) -> CatalogModel:  # fmt: skip
+    return CatalogModel(provider, name, CHAT, window, _tokens(prompt, completion), reasoning)
+
+
+def _embedding(provider: str, name: str, window: int, price: float, dims: int) -> CatalogModel:
+    return CatalogModel(
+        provider, name, EMBEDDING, window, _tokens(price, 0.0), extra={"dimensions": dims}
+    )
+
+
+_VOICES = {"voices": ["alloy", "echo", "fable", "onyx", "nova", "shimmer"]}
+_TTS_PRICE = {"characters": 0.015, "currency": "USD", "unit": "1K characters"}
+_TTS_HD_PRICE = {**_TTS_PRICE, "characters": 0.03}
 
 PROVIDER_NAMES: dict[str, str] = {
     "openai": "OpenAI",
@@ -84,53 +123,53 @@ PROVIDER_NAMES: dict[str, str] = {
 }
 
 _MODELS: tuple[CatalogModel, ...] = (
-    CatalogModel("openai", "gpt-4o-mini", CHAT, 128000, _tokens(0.00015, 0.0006)),
-    CatalogModel("openai", "gpt-4o", CHAT, 128000, _tokens(0.0025, 0.01)),
-    CatalogModel(
-        "openai",
-        "text-embedding-3-small",
-        EMBEDDING,
-        8191,
-        _tokens(0.00002, 0.0),
-        extra={"dimensions": 64},
-    ),
+    _chat("openai", "gpt-4o-mini", 128000, 0.00015, 0.0006),
+    _chat("openai", "gpt-4o", 128000, 0.0025, 0.01),
+    _chat("openai", "gpt-4.1", 1047576, 0.002, 0.008),
+    _chat("openai", "gpt-4.1-mini", 1047576, 0.0004, 0.0016),
+    _chat("openai", "gpt-5", 400000, 0.00125, 0.01, reasoning=True),
+    _chat("openai", "gpt-5-mini", 400000, 0.00025, 0.002, reasoning=True),
+    _chat("openai", "o4-mini", 200000, 0.0011, 0.0044, reasoning=True),
+    _chat("openai", "gpt-4", 8192, 0.03, 0.06),
+    _chat("openai", "gpt-3.5-turbo", 16385, 0.0005, 0.0015),
+    _chat("openai", "gpt-3.5-turbo-instruct", 4096, 0.0015, 0.002),
+    _embedding("openai", "text-embedding-3-small", 8191, 0.00002, 1536),
+    _embedding("openai", "text-embedding-3-large", 8191, 0.00013, 3072),
+    _embedding("openai", "text-embedding-ada-002", 8191, 0.0001, 1536),
     CatalogModel("openai", "dall-e-3", IMAGE, None, _image(0.04)),
-    CatalogModel(
-        "openai",
-        "tts-1",
-        TTS,
-        None,
-        {"characters": 0.015, "unit": "1K characters"},
-        extra={"voices": ["alloy", "echo", "fable", "onyx", "nova", "shimmer"]},
-    ),
+    CatalogModel("openai", "dall-e-2", IMAGE, None, _image(0.02)),
+    CatalogModel("openai", "gpt-image-1", IMAGE, None, _image(0.04)),
+    CatalogModel("openai", "tts-1", TTS, None, _TTS_PRICE, extra=_VOICES),
+    CatalogModel("openai", "tts-1-hd", TTS, None, _TTS_HD_PRICE, extra=_VOICES),
     CatalogModel("openai", "whisper-1", STT, None, {"request": 0.006, "unit": "request"}),
-    CatalogModel("anthropic", "claude-3-5-sonnet-20241022", CHAT, 200000, _tokens(0.003, 0.015)),
-    CatalogModel("anthropic", "claude-3-haiku-20240307", CHAT, 200000, _tokens(0.00025, 0.00125)),
-    CatalogModel("google", "gemini-1.5-pro", CHAT, 2000000, _tokens(0.00125, 0.005)),
-    CatalogModel("google", "gemini-2.0-flash", CHAT, 1000000, _tokens(0.0001, 0.0004)),
-    CatalogModel(
-        "google",
-        "text-embedding-004",
-        EMBEDDING,
-        2048,
-        _tokens(0.00001, 0.0),
-        extra={"dimensions": 64},
-    ),
+    _chat("anthropic", "claude-3-5-sonnet-20241022", 200000, 0.003, 0.015),
+    _chat("anthropic", "claude-3-haiku-20240307", 200000, 0.00025, 0.00125),
+    _chat("anthropic", "claude-3-sonnet-20240229", 200000, 0.003, 0.015),
+    _chat("anthropic", "claude-3-opus-20240229", 200000, 0.015, 0.075),
+    _chat("anthropic", "claude-3-5-haiku-20241022", 200000, 0.0008, 0.004),
+    _chat("anthropic", "claude-sonnet-4.5", 200000, 0.003, 0.015, reasoning=True),
+    _chat("anthropic", "claude-opus-4.1", 200000, 0.015, 0.075, reasoning=True),
+    _chat("anthropic", "claude-haiku-4.5", 200000, 0.001, 0.005),
+    _chat("google", "gemini-1.5-pro", 2000000, 0.00125, 0.005),
+    _chat("google", "gemini-2.0-flash", 1000000, 0.0001, 0.0004),
+    _chat("google", "gemini-2.5-pro", 1048576, 0.00125, 0.01, reasoning=True),
+    _chat("google", "gemini-2.5-flash", 1048576, 0.0003, 0.0025, reasoning=True),
+    _chat("google", "gemini-2.5-flash-lite", 1048576, 0.0001, 0.0004),
+    _embedding("google", "text-embedding-004", 2048, 0.00001, 768),
+    _embedding("google", "text-embedding-gecko", 3072, 0.00001, 768),
     CatalogModel("google", "imagen-3.0-generate-002", IMAGE, None, _image(0.03)),
-    CatalogModel("mistral", "mistral-large-latest", CHAT, 128000, _tokens(0.002, 0.006)),
-    CatalogModel(
-        "mistral",
-        "mistral-embed",
-        EMBEDDING,
-        8192,
-        _tokens(0.0001, 0.0),
-        extra={"dimensions": 64},
-    ),
-    CatalogModel("deepseek", "deepseek-chat", CHAT, 64000, _tokens(0.00027, 0.0011)),
-    CatalogModel(
-        "deepseek", "deepseek-reasoner", CHAT, 64000, _tokens(0.00055, 0.00219), reasoning=True
-    ),
-    CatalogModel("xai", "grok-2", CHAT, 131072, _tokens(0.002, 0.01)),
+    CatalogModel("google", "gemini-2.5-flash-image", IMAGE, None, _image(0.039)),
+    _chat("mistral", "mistral-large-latest", 128000, 0.002, 0.006),
+    _chat("mistral", "mistral-medium-latest", 128000, 0.0004, 0.002),
+    _chat("mistral", "mistral-small-latest", 128000, 0.0001, 0.0003),
+    _chat("mistral", "ministral-8b-latest", 128000, 0.0001, 0.0001),
+    _embedding("mistral", "mistral-embed", 8192, 0.0001, 1024),
+    _chat("deepseek", "deepseek-chat", 64000, 0.00027, 0.0011),
+    _chat("deepseek", "deepseek-reasoner", 64000, 0.00055, 0.00219, reasoning=True),
+    _chat("deepseek", "deepseek-coder", 64000, 0.00027, 0.0011),
+    _chat("xai", "grok-2", 131072, 0.002, 0.01),
+    _chat("xai", "grok-4", 256000, 0.003, 0.015, reasoning=True),
+    _chat("xai", "grok-3-mini", 131072, 0.0003, 0.0005, reasoning=True),
     CatalogModel("xai", "grok-2-image", IMAGE, None, _image(0.07)),
     CatalogModel("openai", "sora-2", VIDEO, None, _video(0.10)),
     CatalogModel("openai", "sora-2-pro", VIDEO, None, _video(0.30)),
@@ -139,44 +178,98 @@ _MODELS: tuple[CatalogModel, ...] = (
     CatalogModel("amazon", "nova-reel", VIDEO, None, _video(0.08)),
 )
 
-MODELS: dict[str, CatalogModel] = {model.id: model for model in _MODELS}
-"""Every model, by ``provider/model``."""
-
-_BY_PROVIDER: dict[str, list[CatalogModel]] = {}
-for _model in _MODELS:
-    _BY_PROVIDER.setdefault(_model.provider, []).append(_model)
-
-
-def providers() -> list[str]:
-    """The provider names, in catalog order."""
-    return list(_BY_PROVIDER)
+_KIND_HINTS: tuple[tuple[str, str], ...] = (
+    ("embed", EMBEDDING),
+    ("tts", TTS),
+    ("whisper", STT),
+    ("transcribe", STT),
+    ("dall-e", IMAGE),
+    ("image", IMAGE),
+    ("imagen", IMAGE),
+)
 
 
-def provider_models(provider: str) -> list[CatalogModel]:
-    """The models of one provider (empty when the provider is unknown)."""
-    return list(_BY_PROVIDER.get(provider, ()))
+def user_model(spec: str | CatalogModel) -> CatalogModel:
+    """A model a user adds by name (``IndoxHubEmulator(models=[...])`` or ``--model``).
+
+    ``"provider/name"`` becomes a chat model priced like ``openai/gpt-4o-mini``, unless its
+    name says otherwise (``embed`` -> embedding with 1536 dimensions, ``tts`` -> speech,
+    ``whisper``/``transcribe`` -> transcription, ``dall-e``/``image`` -> image). Append
+    ``:<type>`` (``chat``, ``embedding``, ``image``, ``tts``, ``stt``) to choose the type.
+
+    Raises:
+        ValueError: The name has no provider, or the type is unknown.
+    """
+    if isinstance(spec, CatalogModel):
+        return spec
+    name, _, kind = spec.partition(":")
+    provider, _, bare = name.partition("/")
+    if not provider or not bare:
+        raise ValueError(f"Emulator model {spec!r}: name it 'provider/model'.")
+    if not kind:
+        lowered = bare.lower()
+        kind = next((k for hint, k in _KIND_HINTS if hint in lowered), CHAT)
+    template = {
+        CHAT: _chat(provider, bare, 128000, 0.00015, 0.0006),
+        EMBEDDING: _embedding(provider, bare, 8191, 0.00002, 1536),
+        IMAGE: CatalogModel(provider, bare, IMAGE, None, _image(0.04)),
+        TTS: CatalogModel(provider, bare, TTS, None, _TTS_PRICE, extra=_VOICES),
+        STT: CatalogModel(provider, bare, STT, None, {"request": 0.006, "unit": "request"}),
+    }.get(kind)
+    if template is None:
+        raise ValueError(f"Emulator model {spec!r}: unknown type {kind!r}.")
+    return CatalogModel(provider.lower(), bare, kind, template.context_window,
+                        template.pricing, extra=template.extra)  # fmt: skip
 
 
-def find(provider: str, name: str) -> CatalogModel | None:
-    """Return a model by provider and name, or ``None``."""
-    return MODELS.get(f"{provider}/{name}")
+class Catalog:
+    """The models one emulator serves: the built-in ones plus any the user added."""
+
+    def __init__(self, models: tuple[CatalogModel, ...] = _MODELS) -> None:
+        self.models: dict[str, CatalogModel] = {model.id: model for model in models}
+        self._by_provider: dict[str, list[CatalogModel]] = {}
+        for model in self.models.values():
+            self._by_provider.setdefault(model.provider, []).append(model)
+
+    def with_models(self, specs: list[str | CatalogModel] | tuple[str, ...]) -> Catalog:
+        """A catalog with ``specs`` added (a name already served is replaced)."""
+        added = {m.id: m for m in map(user_model, specs)}
+        return Catalog((*[m for m in self.models.values() if m.id not in added], *added.values()))
+
+    def providers(self) -> list[str]:
+        """The provider names, in catalog order."""
+        return list(self._by_provider)
+
+    def provider_models(self, provider: str) -> list[CatalogModel]:
+        """The models of one provider (empty when the provider is unknown)."""
+        return list(self._by_provider.get(provider, ()))
+
+    def find(self, provider: str, name: str) -> CatalogModel | None:
+        """Return a model by provider and name, or ``None``."""
+        return self.models.get(f"{provider}/{name}")
+
+    def find_bare(self, name: str) -> CatalogModel | None:
+        """Return the only model called ``name`` in any provider (OpenAI-compatible routes)."""
+        matches = [model for model in self.models.values() if model.name == name]
+        return matches[0] if len(matches) == 1 else None
+
+    def provider_json(self, provider: str) -> dict[str, Any]:
+        """The provider object of ``GET /api/v1/models/{provider}`` (the published form)."""
+        models = self._by_provider.get(provider, [])
+        capabilities = sorted({c for m in models for c in CAPABILITIES[m.type]})
+        return {
+            "id": provider,
+            "name": PROVIDER_NAMES.get(provider, provider),
+            "capabilities": capabilities,
+            "models": [model.to_json() for model in models],
+        }
+
+    def catalog_json(self) -> list[dict[str, Any]]:
+        """The list answered by ``GET /api/v1/models/``."""
+        return [self.provider_json(provider) for provider in self._by_provider]
 
 
-def find_bare(name: str) -> CatalogModel | None:
-    """Return the only model called ``name`` in any provider (OpenAI-compatible routes)."""
-    matches = [model for model in _MODELS if model.name == name]
-    return matches[0] if len(matches) == 1 else None
-
-
-def provider_json(provider: str) -> dict[str, Any]:
-    """The provider object of ``GET /api/v1/models/{provider}``."""
-    return {
-        "name": provider,
-        "display_name": PROVIDER_NAMES.get(provider, provider),
-        "models": [model.to_json() for model in _BY_PROVIDER.get(provider, ())],
-    }
-
-
-def catalog_json() -> list[dict[str, Any]]:
-    """The list answered by ``GET /api/v1/models/``."""
-    return [provider_json(provider) for provider in _BY_PROVIDER]
+DEFAULT = Catalog()
+"""The built-in catalog."""
+MODELS: dict[str, CatalogModel] = DEFAULT.models
+"""Every built-in model, by ``provider/model``."""

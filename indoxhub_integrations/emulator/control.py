@@ -33,24 +33,25 @@ async def exchange_key(call: Call, _: Any) -> Answer:
 
 async def list_models(call: Call, _: Any) -> Answer:
     """``GET /api/v1/models/``: every provider with its models and pricing."""
-    return Answer(body=catalog.catalog_json())
+    return Answer(body=call.state.catalog.catalog_json())
 
 
 def _provider(call: Call) -> str:
     provider = str(call.request.path_params["provider"]).lower()
-    if not catalog.provider_models(provider):
+    served = call.state.catalog
+    if not served.provider_models(provider):
         raise envelope(
             404,
             "ProviderNotFoundError",
             f"Provider '{provider}' not found",
-            {"available_providers": catalog.providers()},
+            {"available_providers": served.providers()},
         )
     return provider
 
 
 async def get_provider(call: Call, _: Any) -> Answer:
     """``GET /api/v1/models/{provider}``."""
-    return Answer(body=catalog.provider_json(_provider(call)))
+    return Answer(body=call.state.catalog.provider_json(_provider(call)))
 
 
 TYPE_ROUTES = {
@@ -74,17 +75,18 @@ async def get_model(call: Call, _: Any) -> Answer:
     """``GET /api/v1/models/{provider}/{model}``."""
     provider = _provider(call)
     name = str(call.request.path_params["model"])
+    served = call.state.catalog
     kind = TYPE_ROUTES.get(name)
-    if kind is not None and catalog.find(provider, name) is None:
-        models = catalog.provider_models(provider)
+    if kind is not None and served.find(provider, name) is None:
+        models = served.provider_models(provider)
         return Answer(body=[_stored(model) for model in models if model.type == kind])
-    model = catalog.find(provider, name)
+    model = served.find(provider, name)
     if model is None:
         raise envelope(
             404,
             "ModelNotFoundError",
             f"Model '{provider}/{name}' not found for provider '{provider}'",
-            {"available_models": [m.id for m in catalog.provider_models(provider)]},
+            {"available_models": [m.id for m in served.provider_models(provider)]},
         )
     return Answer(body=model.to_json())
 
@@ -101,6 +103,7 @@ async def me(call: Call, _: Any) -> Answer:
             "last_name": "Emulator",
             "is_active": True,
             "credits": state.credits,
+            "app_credit": 0,
             "account_tier": state.tier,
             "created_at": "2024-01-01T00:00:00+00:00",
         }

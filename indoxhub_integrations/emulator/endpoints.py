@@ -7,7 +7,7 @@ from typing import Any
 
 from . import validation
 from .catalog import CHAT, CatalogModel
-from .errors import Problems
+from .errors import Problems, detail
 from .model import Reply, chat_reply, completion_reply
 from .picture import picture
 from .pipeline import Answer, Call, admit, apply_overrides, byok_headers, check_byok, resolve
@@ -44,12 +44,32 @@ async def chat(call: Call, body: dict[str, Any]) -> Answer:
     params = _params(body, problems)
     problems.raise_if_any()
     assert isinstance(messages, list)
-    model = resolve(body, CHAT)
+    model = resolve(body, CHAT, catalog=call.state.catalog)
     check_byok(call, body.get("byok_api_key"), model)
+    if call.state.strict_schema:
+        messages = strict_messages(messages)
     reply = chat_reply(model, messages, params, body.get("max_tokens"))
     return _answer(
         call, model, reply, params, stream=body.get("stream") is True, style=call.state.style
     )
+
+
+def strict_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages as a server keeping only the documented ``ChatMessage`` fields sees them.
+
+    ``role`` and ``content`` survive; ``tool_calls``, ``tool_call_id`` and ``name`` are
+    dropped. A tool turn then follows no tool call, which the provider rejects with a 400
+    (OpenAI's wording).
+    """
+    kept = [{"role": m.get("role"), "content": m.get("content")} for m in messages]
+    for index, message in enumerate(kept):
+        if message["role"] in ("tool", "function"):
+            raise detail(
+                400,
+                f"Provider error: Invalid parameter: messages with role 'tool' must be a "
+                f"response to a preceding message with 'tool_calls' (messages[{index}]).",
+            )
+    return kept
 
 
 async def completion(call: Call, body: dict[str, Any]) -> Answer:
@@ -57,7 +77,7 @@ async def completion(call: Call, body: dict[str, Any]) -> Answer:
     problems = validation.require(body, validation.COMPLETION)
     params = _params(body, problems)
     problems.raise_if_any()
-    model = resolve(body, CHAT)
+    model = resolve(body, CHAT, catalog=call.state.catalog)
     check_byok(call, body.get("byok_api_key"), model)
     reply = completion_reply(model, body["prompt"], params, body.get("max_tokens"))
     return _answer(
@@ -81,7 +101,7 @@ async def openai_chat(call: Call, body: dict[str, Any]) -> Answer:
     validation.check_params(params, problems, ("body",))
     problems.raise_if_any()
     assert isinstance(messages, list)
-    model = resolve(body, CHAT, bare_ok=True)
+    model = resolve(body, CHAT, catalog=call.state.catalog, bare_ok=True)
     check_byok(call, body.get("byok_api_key"), model)
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
     reply = chat_reply(model, messages, params, max_tokens)

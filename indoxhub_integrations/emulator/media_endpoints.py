@@ -20,6 +20,8 @@ from .pipeline import Answer, Call, admit, byok_headers, check_byok, resolve
 from .shapes import Bill
 
 DEFAULT_DIMENSIONS = 64
+"""Vector size of an embedding model whose catalog entry gives none (the built-in models give
+their real sizes: ``openai/text-embedding-3-small`` is 1536)."""
 ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
 _SIZE = re.compile(r"\d{2,5}x\d{2,5}")
 _MAX_TTS_CHARACTERS = 4096
@@ -58,7 +60,7 @@ async def embeddings(call: Call, body: dict[str, Any]) -> Answer:
     problems.raise_if_any()
     text = body["text"]
     texts = [text] if isinstance(text, str) else text
-    dimensions = body.get("dimensions") or params.get("dimensions") or DEFAULT_DIMENSIONS
+    dimensions = body.get("dimensions") or params.get("dimensions")
     reverse = params.get("emulator_reverse_order") is True
     return _embed(call, body, texts, dimensions, call.state.style, reverse=reverse)
 
@@ -81,7 +83,7 @@ async def openai_embeddings(call: Call, body: dict[str, Any]) -> Answer:
         texts = [" ".join(f"t{v}" for v in value)]
     else:
         texts = [" ".join(f"t{i}" for i in v) for v in value]
-    dimensions = body.get("dimensions") or DEFAULT_DIMENSIONS
+    dimensions = body.get("dimensions")
     return _embed(call, body, texts, dimensions, "openai", encoding=encoding, bare_ok=True)
 
 
@@ -89,19 +91,20 @@ def _embed(
     call: Call,
     body: dict[str, Any],
     texts: list[str],
-    dimensions: int,
+    dimensions: int | None,
     style: str,
     *,
     reverse: bool = False,
     encoding: str = "float",
     bare_ok: bool = False,
 ) -> Answer:
-    model = resolve(body, EMBEDDING, bare_ok=bare_ok)
+    model = resolve(body, EMBEDDING, catalog=call.state.catalog, bare_ok=bare_ok)
     check_byok(call, body.get("byok_api_key"), model)
     tokens = sum(count_tokens(t) for t in texts)
     bill = admit(call, model, Bill(*model.token_cost(tokens, 0)), tokens, tokens)
     call.record.input_tokens = tokens
-    vectors = [embed(t, dimensions) for t in texts]
+    size = dimensions or int(model.extra.get("dimensions", DEFAULT_DIMENSIONS))
+    vectors = [embed(t, size) for t in texts]
     meta = call.meta(model)
     answer = embeddings_body(style, meta, vectors, bill, tokens, reverse=reverse, encoding=encoding)
     return Answer(body=answer, headers=byok_headers(call))
@@ -120,7 +123,7 @@ async def images(call: Call, body: dict[str, Any]) -> Answer:
             ("body", "response_format"), "Input should be 'url' or 'b64_json'", "literal_error"
         )
     problems.raise_if_any()
-    model = resolve(body, IMAGE)
+    model = resolve(body, IMAGE, catalog=call.state.catalog)
     size, aspect = body.get("size"), body.get("aspect_ratio")
     if model.provider == "google":
         if size is not None:
@@ -159,6 +162,7 @@ async def images(call: Call, body: dict[str, Any]) -> Answer:
         else:
             item = {"url": call.base_url + path}
         item["revised_prompt"] = prompt
+        item["index"] = index  # as the images guide's items carry it
         items.append(item)
     answer = images_body(call.state.style, call.meta(model), items, bill, tokens)
     return Answer(body=answer, headers=byok_headers(call))
@@ -184,13 +188,16 @@ async def speech(call: Call, body: dict[str, Any]) -> Answer:
         )
     problems.raise_if_any()
     assert isinstance(text, str)
-    model = resolve(body, TTS)
+    model = resolve(body, TTS, catalog=call.state.catalog)
     check_byok(call, body.get("byok_api_key"), model)
     price = float(model.pricing.get("characters", 0.0))
     bill = admit(call, model, Bill(request=len(text) / 1000 * price), 0, 0)
     audio = wav(text)
     meta = call.meta(model)
-    if params.get("emulator_audio_url") is True:
+    as_url = params.get("emulator_audio_url")
+    if as_url is None:  # the documented answer is a URL; base64 stays available as a style
+        as_url = call.state.style == "responses" and params.get("emulator_audio_base64") is not True
+    if as_url is True:
         url = _file_url(call, audio, "audio/wav", "wav")
         answer = speech_body(call.state.style, meta, bill, len(text), url=url)
     else:
@@ -233,7 +240,7 @@ async def transcription(call: Call, form: dict[str, Any], *, translate: bool = F
             problems.add(("body", "timestamp_granularities"), "Invalid JSON", "json_invalid")
     problems.raise_if_any()
     assert isinstance(upload, UploadFile)
-    model = resolve(form, STT)
+    model = resolve(form, STT, catalog=call.state.catalog)
     check_byok(call, form.get("byok_api_key"), model)
     bill = admit(call, model, Bill(request=float(model.pricing.get("request", 0.0))), 0, 0)
     data = await upload.read()
@@ -241,7 +248,9 @@ async def transcription(call: Call, form: dict[str, Any], *, translate: bool = F
     if text is None:
         text = f"Audio of {len(data)} bytes."
     kind = "translation" if translate else "transcription"
+    language = form.get("language") if not translate else "en"
     answer = transcription_body(
-        call.state.style, call.meta(model), bill, text, wav_seconds(data), kind=kind
-    )
+        call.state.style, call.meta(model), bill, text, wav_seconds(data), kind=kind,
+        language=language if isinstance(language, str) else None,
+    )  # fmt: skip
     return Answer(body=answer, headers=byok_headers(call))

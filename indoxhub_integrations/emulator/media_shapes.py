@@ -1,7 +1,11 @@
 """Embedding, image, speech and transcription answers in each response style.
 
-Where the docs leave a field name open, the styles differ on purpose so that parsers meet
-every variant: text-to-speech audio is ``b64_json`` (responses), ``audio`` (legacy) or
+The ``responses`` style (the default) answers images and speech as the usage guides show: the
+``ImageResponse`` envelope (``request_id``, ``success``, ``usage.cost``) and the TTS
+``AudioResponse`` with ``data: {"url": ...}`` and usage ``{characters, cost}``. Where the docs
+leave a field name open, the styles differ on purpose so that parsers meet every variant:
+base64 text-to-speech audio (asked with ``additional_params.emulator_audio_base64``, and the
+legacy and openai styles' default) is ``b64_json`` (responses), ``audio`` (legacy) or
 ``audio_base64`` (openai); embeddings are ``{"embedding", "index"}`` objects (responses,
 openai) or bare vectors with ``dimensions`` (legacy).
 """
@@ -71,13 +75,15 @@ def images_body(
         usage = openai_usage(bill, input_tokens, 0)
         body["usage"] = {**usage, "images": count}
         return meta.mark(body)
-    body = meta.responses_base("image")
+    body = meta.legacy_base()  # the documented ImageResponse envelope
+    body["message"] = "Image generated successfully"
     body["data"] = items
     body["usage"] = {
         "input_tokens": input_tokens,
         "output_tokens": 0,
         "total_tokens": input_tokens,
         "images": count,
+        "cost": bill.total,
         "cost_breakdown": {"total_cost": bill.total},
     }
     return meta.mark(body)
@@ -105,17 +111,30 @@ def speech_body(
         usage = {**legacy_usage(meta, bill, 0, 0), **usage}
     elif style == "openai":
         body = meta.openai_base("audio.speech")
-    else:
-        body = meta.responses_base("audio.speech")
+    else:  # the TTS guide's AudioResponse: request_id, success, message, data.url
+        body = meta.legacy_base()
+        body["message"] = "Audio generated successfully"
     body["data"] = data
     body["usage"] = usage
     return meta.mark(body)
 
 
 def transcription_body(
-    style: str, meta: Meta, bill: Bill, text: str, seconds: float, *, kind: str
+    style: str,
+    meta: Meta,
+    bill: Bill,
+    text: str,
+    seconds: float,
+    *,
+    kind: str,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """A speech-to-text answer: ``data`` is the text (legacy) or ``{"text": ...}``."""
+    """A speech-to-text answer.
+
+    The default (responses) style is the STT guide's: ``request_id``, ``success``,
+    ``message``, ``text`` and ``language`` at the top level, usage ``{duration_seconds,
+    cost}``; ``data: {"text"}`` is kept beside it. Legacy: ``data`` is the text.
+    """
     usage: dict[str, Any] = {"seconds": round(seconds, 3), "cost": bill.total}
     if style == "legacy":
         body = meta.legacy_base()
@@ -126,7 +145,10 @@ def transcription_body(
         body = meta.openai_base(kind)
         body["text"] = text
     else:
-        body = meta.responses_base(kind)
+        body = meta.legacy_base()
+        body["message"] = f"Audio {'translated' if kind == 'translation' else 'transcribed'}"
+        body.update(text=text, language=language)
+        usage = {"duration_seconds": round(seconds, 3), "cost": bill.total}
     body["data"] = {"text": text}
     body["usage"] = usage
     return meta.mark(body)

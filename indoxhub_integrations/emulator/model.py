@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from indoxhub_integrations.core.tool_history import folded_result_text, is_folded_result
+
 from .catalog import CatalogModel
 from .react import react_reply
 from .schema_values import ValueSource, build_value
@@ -142,16 +144,12 @@ def chat_reply(
     reply = Reply(text="", input_tokens=prompt_tokens(messages, tools))
     last_user = -1
     for index, message in enumerate(messages):
-        if message.get("role") == "user":
+        if message.get("role") == "user" and not _folded(message):
             last_user = index
     user_text, images = ("", 0)
     if last_user >= 0:
         user_text, images = content_text(messages[last_user].get("content"))
-    results = [
-        content_text(m.get("content"))[0]
-        for m in messages[last_user + 1 :]
-        if m.get("role") in ("tool", "function")
-    ]
+    results = [_result_text(m) for m in messages[last_user + 1 :] if _is_result(m)]
     if _reasons(model, params):
         reply.reasoning = f'The user asked: "{summary(user_text)}". A short, direct answer fits.'
     choice = params.get("tool_choice", "auto")
@@ -176,6 +174,21 @@ def chat_reply(
         reply.image_prompt = user_text or model.id
     _finish(reply, text, params, max_tokens)
     return reply
+
+
+def _folded(message: dict[str, Any]) -> bool:
+    """A user turn that is a tool result folded into text (the client's text tool history)."""
+    return is_folded_result(content_text(message.get("content"))[0])
+
+
+def _is_result(message: dict[str, Any]) -> bool:
+    role = message.get("role")
+    return role in ("tool", "function") or (role == "user" and _folded(message))
+
+
+def _result_text(message: dict[str, Any]) -> str:
+    text = content_text(message.get("content"))[0]
+    return folded_result_text(text) if message.get("role") == "user" else text
 
 
 def completion_reply(

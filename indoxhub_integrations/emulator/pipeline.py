@@ -7,10 +7,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from indoxhub_integrations.core.byok import key_provider, mask_secret
+from indoxhub_integrations.core.byok import foreign_key_provider, mask_secret
 
-from . import catalog
-from .catalog import CatalogModel
+from .catalog import Catalog, CatalogModel
 from .errors import detail, envelope
 from .model import Reply, ToolCall
 from .shapes import Bill, Meta
@@ -75,7 +74,9 @@ def masked(body: dict[str, Any]) -> dict[str, Any]:
     return copy
 
 
-def resolve(body: dict[str, Any], kind: str, *, bare_ok: bool = False) -> CatalogModel:
+def resolve(
+    body: dict[str, Any], kind: str, *, catalog: Catalog, bare_ok: bool = False
+) -> CatalogModel:
     """The catalog model a body names (``provider/model`` or ``provider`` + ``model``)."""
     name = body.get("model") or ""
     provider = body.get("provider")
@@ -125,8 +126,8 @@ def check_byok(call: Call, key: Any, model: CatalogModel) -> None:
         return
     call.record.byok = True
     call.record.byok_key_sha256 = hashlib.sha256(key.encode()).hexdigest()
-    proven = key_provider(key)
-    if proven is not None and proven != model.provider:
+    proven = foreign_key_provider(key, model.provider)
+    if proven is not None:
         raise detail(
             400,
             f"BYOK key does not belong to provider '{model.provider}': it is a {proven} key. "

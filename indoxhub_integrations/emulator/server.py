@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -101,6 +102,12 @@ class IndoxHubEmulator:
             keys, access tokens or cookies.
         replay: Answer API requests from exchanges recorded in this file, offline; a request
             that was not recorded gets a 501 naming it.
+        models: Extra model names to serve, e.g. ``["openai/my-finetune", "acme/chat-1"]``
+            (``provider/name``, optionally ``:type``; see
+            :func:`~indoxhub_integrations.emulator.catalog.user_model`).
+        strict_schema: Keep only the fields the documented ``ChatMessage`` schema declares
+            (``role``, ``content``), as a server that drops undeclared fields would; a tool
+            turn without its preceding tool call is then answered with a 400, as providers do.
     """
 
     def __init__(
@@ -120,6 +127,8 @@ class IndoxHubEmulator:
         upstream_api_key: str | SecretStr | None = None,
         record_to: str | os.PathLike[str] | None = None,
         replay: str | os.PathLike[str] | None = None,
+        models: Sequence[str] = (),
+        strict_schema: bool = False,
     ) -> None:
         self._state = EmulatorState.create(
             credits=credits,
@@ -129,6 +138,8 @@ class IndoxHubEmulator:
             api_key=api_key,
             require_token_exchange=require_token_exchange,
             token_ttl=token_ttl,
+            models=models,
+            strict_schema=strict_schema,
         )
         self._state.video_steps = video_steps
         self.app: Any = build_app(self._state)

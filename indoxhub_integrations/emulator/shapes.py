@@ -349,6 +349,8 @@ def _responses_events(meta: Meta, reply: Reply, image: ChatImage | None) -> list
     _responses_status(done, reply)
     done["usage"] = responses_usage(reply.input_tokens, reply.output_tokens, reply.reasoning_tokens)
     events.append({"type": "response.done", "response": meta.mark(done)})
+    for event in events[1:]:  # the docs: every event after response.created names its response
+        event["response_id"] = meta.request_id
     return events
 
 

@@ -10,9 +10,12 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
+
+from .catalog import Catalog, CatalogModel
 
 STYLES = ("responses", "legacy", "openai")
 TIERS: dict[str, tuple[int, int] | None] = {
@@ -149,6 +152,9 @@ class EmulatorState:
     api_key: str
     require_token_exchange: bool = False
     token_ttl: float | None = None
+    catalog: Catalog = field(default_factory=Catalog)
+    strict_schema: bool = False
+    """Drop message fields the documented ``ChatMessage`` schema does not declare."""
     current: _Settings = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     log: list[RequestRecord] = field(default_factory=list, repr=False)
@@ -180,11 +186,14 @@ class EmulatorState:
         api_key: str,
         require_token_exchange: bool = False,
         token_ttl: float | None = None,
+        models: Sequence[str | CatalogModel] = (),
+        strict_schema: bool = False,
     ) -> EmulatorState:
         check_tier(tier)
         check_style(style)
         settings = _Settings(float(credits), tier, style, float(latency))
-        return cls(settings, api_key, require_token_exchange, token_ttl)
+        catalog = Catalog().with_models(list(models)) if models else Catalog()
+        return cls(settings, api_key, require_token_exchange, token_ttl, catalog, strict_schema)
 
     # --- settings ---------------------------------------------------------------------------
 
@@ -378,17 +387,23 @@ class EmulatorState:
             return [r for r in self.log if r.endpoint and 200 <= r.status < 300]
 
     def usage(self) -> dict[str, Any]:
-        """The ``/api/v1/user/usage`` report, summed over the log's successful model calls."""
+        """The ``/api/v1/user/usage`` report (the documented ``UsageResponse``).
+
+        ``total_tokens`` and each group's ``tokens`` are ``{"input", "output", "total"}``;
+        ``daily_usage`` has one entry per day. Beyond the schema, the report adds
+        ``input_tokens``, ``output_tokens``, ``byok_requests``, ``platform_requests`` and
+        ``account_tier`` (extra fields; a client must ignore what it does not know).
+        """
         records = self._billed()
         credits, tier = self.current.credits, self.current.tier
-        totals = _tally(records)
+        totals = _stats(records)
         report: dict[str, Any] = {
             "total_requests": totals["requests"],
             "total_cost": totals["cost"],
+            "remaining_credits": credits,
             "total_tokens": totals["tokens"],
             "input_tokens": sum(r.input_tokens for r in records),
             "output_tokens": sum(r.output_tokens for r in records),
-            "remaining_credits": credits,
             "account_tier": tier,
             "byok_requests": sum(1 for r in records if r.byok),
             "platform_requests": sum(1 for r in records if not r.byok),
@@ -399,8 +414,12 @@ class EmulatorState:
             ("models", "model"),
         ):
             report[key] = {
-                name: _tally(group) for name, group in _group(records, attribute).items()
+                name: _stats(group) for name, group in _group(records, attribute).items()
             }
+        days: dict[str, list[RequestRecord]] = {}
+        for r in records:
+            days.setdefault(time.strftime("%Y-%m-%d", time.gmtime(r.created)), []).append(r)
+        report["daily_usage"] = [{"date": day, **_stats(group)} for day, group in days.items()]
         return report
 
     def spend(self, buckets: int = 30) -> dict[str, Any]:
@@ -491,6 +510,18 @@ def _group(records: list[RequestRecord], attribute: str) -> dict[str, list[Reque
             name = getattr(r, attribute) or "unknown"
         groups.setdefault(name, []).append(r)
     return groups
+
+
+def _stats(records: list[RequestRecord]) -> dict[str, Any]:
+    """The documented ``UsageStats``: ``requests``, ``cost`` and ``tokens`` as
+    ``{"input", "output", "total"}`` (``TokenUsage``)."""
+    inputs = sum(r.input_tokens for r in records)
+    outputs = sum(r.output_tokens for r in records)
+    return {
+        "requests": len(records),
+        "cost": sum(r.cost for r in records),
+        "tokens": {"input": inputs, "output": outputs, "total": inputs + outputs},
+    }
 
 
 def _tally(records: list[RequestRecord], *, estimate: bool = False) -> dict[str, Any]:

@@ -94,7 +94,7 @@ async def generate(call: Call, body: dict[str, Any]) -> Answer:
     params = params if isinstance(params, dict) else {}
     validation.check_params(params, problems, ("body", "additional_params"))
     problems.raise_if_any()
-    model = resolve(body, VIDEO)
+    model = resolve(body, VIDEO, catalog=call.state.catalog)
     check_byok(call, body.get("byok_api_key"), model)
     default_seconds = _DEFAULT_SECONDS.get(model.provider, 4.0)
     seconds = _number(body.get("duration"), _number(params.get("seconds"), default_seconds))

@@ -253,7 +253,7 @@ def result_to_message(result: ChatResult, requested_model: str) -> AIMessage:
         content=content,
         additional_kwargs=additional,
         tool_calls=_lc_tool_calls(result.tool_calls),
-        usage_metadata=usage_to_metadata(result.usage),
+        usage_metadata=usage_to_metadata(result.usage) if result.usage.reported else None,
         response_metadata=result_metadata(
             result.meta,
             result.usage,
@@ -314,7 +314,7 @@ class ChunkBuilder:
         return AIMessageChunk(
             content=text,
             tool_call_chunks=chunks,
-            usage_metadata=usage_to_metadata(usage),
+            usage_metadata=usage_to_metadata(usage) if usage.reported else None,
             response_metadata=result_metadata(
                 meta, usage, finish_reason=finish, requested_model=self.requested_model
             ),

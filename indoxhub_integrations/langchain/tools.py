@@ -16,6 +16,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from ..core.content import file_under_root, save_audio, save_image
+from ..core.media_download import afetch_images, afetch_speech, fetch_images, fetch_speech
 from ..core.usage import AnyResult, record_from_result
 from ..core.wire import ImageResult, SpeechResult
 from ._fields import ExtraParamsFields, IndoxHubFields
@@ -97,8 +98,7 @@ class IndoxHubImageGenerationTool(_IndoxHubTool):
             path = None
             if image.data is not None or image.b64_json:
                 path = save_image(image, self._folder(), f"image-{index}")
-            location = image.url if image.url and not self.output_dir else None
-            location = location or (str(path) if path else image.url)
+            location = str(path) if path else image.url
             if location:
                 locations.append(location)
             artifact.append(
@@ -126,7 +126,8 @@ class IndoxHubImageGenerationTool(_IndoxHubTool):
             params = self._params(size, aspect_ratio, n)
             result = self.clients.sync.generate_image(prompt, model=self.model, **params)
         self._report(result, run_manager)
-        return self._output(result)
+        with map_errors():  # a URL-only answer is downloaded into output_dir
+            return self._output(fetch_images(result))
 
     async def _arun(
         self,
@@ -140,7 +141,8 @@ class IndoxHubImageGenerationTool(_IndoxHubTool):
             params = self._params(size, aspect_ratio, n)
             result = await self.clients.async_.generate_image(prompt, model=self.model, **params)
         self._report(result, run_manager)
-        return self._output(result)
+        with map_errors():
+            return self._output(await afetch_images(result))
 
 
 # ---------------------------------------------------------------- text to speech
@@ -156,8 +158,9 @@ class TextToSpeechInput(BaseModel):
 class IndoxHubTextToSpeechTool(_IndoxHubTool):
     """Turn text into speech with any indoxhub speech model; writes the audio to a file.
 
-    Returns the file path (or the audio URL when the server only gives one) as content and the
-    audio bytes as the artifact.
+    Returns the file path as content; the artifact is the audio bytes, or, when the server
+    answered with a URL (the documented form; the file is downloaded into ``output_dir``),
+    ``{"url", "path", "format"}``.
     """
 
     name: str = "indoxhub_text_to_speech"
@@ -190,9 +193,9 @@ class IndoxHubTextToSpeechTool(_IndoxHubTool):
         if result.audio:
             audio_format = result.format or self.audio_format
             path = save_audio(result.audio, self._folder(), "speech", audio_format)
+            if result.url:  # downloaded from the answer's URL: keep the URL too
+                return str(path), {"url": result.url, "path": str(path), "format": audio_format}
             return str(path), result.audio
-        if result.url:
-            return result.url, {"url": result.url, "format": result.format}
         return "The speech model returned no audio.", {}
 
     def _run(
@@ -204,7 +207,8 @@ class IndoxHubTextToSpeechTool(_IndoxHubTool):
         with map_errors():
             result = self.clients.sync.text_to_speech(text, model=self.model, **self._params(voice))
         self._report(result, run_manager)
-        return self._output(result)
+        with map_errors():  # a URL answer is downloaded into output_dir
+            return self._output(fetch_speech(result))
 
     async def _arun(
         self,
@@ -217,7 +221,8 @@ class IndoxHubTextToSpeechTool(_IndoxHubTool):
                 text, model=self.model, **self._params(voice)
             )
         self._report(result, run_manager)
-        return self._output(result)
+        with map_errors():
+            return self._output(await afetch_speech(result))
 
 
 # ---------------------------------------------------------------- speech to text

@@ -203,13 +203,15 @@ def tools_to_wire(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
 def usage_kwargs(result: ChatResult) -> dict[str, Any]:
     """The request's usage, cost and BYOK markers, for ``additional_kwargs``.
 
-    ``cost`` stays ``None`` when unknown (never a made-up 0).
+    ``cost`` stays ``None`` when unknown (never a made-up 0), and so do the token counts when
+    the answer reported no usage.
     """
     usage, meta = result.usage, result.meta
+    known = usage.reported
     return {
-        "prompt_tokens": usage.input_tokens,
-        "completion_tokens": usage.output_tokens,
-        "total_tokens": usage.total_tokens,
+        "prompt_tokens": usage.input_tokens if known else None,
+        "completion_tokens": usage.output_tokens if known else None,
+        "total_tokens": usage.total_tokens if known else None,
         "cached_tokens": usage.cached_tokens,
         "reasoning_tokens": usage.reasoning_tokens,
         "cost": usage.cost,

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from ..core.byok import split_model
 from ..core.content import file_under_root, save_audio, save_image
+from ..core.media_download import afetch_images, afetch_speech, fetch_images, fetch_speech
 from ..core.wire import ImageResult, SpeechResult, VideoJob, VideoResult
 from ._fields import IndoxHubConnection
 from .instrumentation import dispatch_usage
@@ -90,7 +91,6 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
 
     # ------------------------------------------------------------------ outputs
     def _image_output(self, result: ImageResult) -> list[ContentBlock]:
-        dispatch_usage(result)
         blocks: list[ContentBlock] = []
         lines = []
         for number, image in enumerate(result.images, 1):
@@ -111,16 +111,11 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
         return blocks
 
     def _speech_output(self, result: SpeechResult) -> list[ContentBlock]:
-        dispatch_usage(result)
         if result.audio:
             path = save_audio(result.audio, self.output_dir, "speech", result.format)
             audio = AudioBlock(audio=result.audio, format=result.format)
-            return [audio, TextBlock(text=f"Speech saved to {path}")]
-        if result.url:
-            return [
-                AudioBlock(url=result.url, format=result.format),
-                TextBlock(text=f"Speech available at {result.url}"),
-            ]
+            source = [TextBlock(text=f"Speech downloaded from {result.url}")] if result.url else []
+            return [audio, *source, TextBlock(text=f"Speech saved to {path}")]
         return [TextBlock(text="The speech model returned no audio.")]
 
     def _image_options(self, size: str | None) -> dict[str, Any]:
@@ -142,7 +137,8 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
             size: Optional size such as 1024x1024.
         """
         result = self.clients.sync.generate_image(prompt, **self._image_options(size))
-        return self._image_output(result)
+        dispatch_usage(result)
+        return self._image_output(fetch_images(result))  # URL-only images saved to output_dir
 
     async def agenerate_image(self, prompt: str, size: str | None = None) -> list[ContentBlock]:
         """Generate an image from a text description.
@@ -152,7 +148,8 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
             size: Optional size such as 1024x1024.
         """
         result = await self.clients.async_.generate_image(prompt, **self._image_options(size))
-        return self._image_output(result)
+        dispatch_usage(result)
+        return self._image_output(await afetch_images(result))
 
     def text_to_speech(self, text: str, voice: str | None = None) -> list[ContentBlock]:
         """Turn text into spoken audio and save it to a file.
@@ -162,7 +159,8 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
             voice: Optional voice name.
         """
         result = self.clients.sync.text_to_speech(text, **self._speech_options(voice))
-        return self._speech_output(result)
+        dispatch_usage(result)
+        return self._speech_output(fetch_speech(result))  # a URL answer saved to output_dir
 
     async def atext_to_speech(self, text: str, voice: str | None = None) -> list[ContentBlock]:
         """Turn text into spoken audio and save it to a file.
@@ -172,7 +170,8 @@ class IndoxHubToolSpec(IndoxHubConnection, BaseToolSpec):
             voice: Optional voice name.
         """
         result = await self.clients.async_.text_to_speech(text, **self._speech_options(voice))
-        return self._speech_output(result)
+        dispatch_usage(result)
+        return self._speech_output(await afetch_speech(result))
 
     def speech_to_text(self, audio_path: str, language: str | None = None) -> str:
         """Transcribe an audio file into text.

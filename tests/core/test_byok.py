@@ -22,7 +22,7 @@ from indoxhub_integrations.core.errors import (
         ("xai-123456", "xai"),
         ("gsk_abcdef", "groq"),
         ("sk-or-v1-abc", "openrouter"),
-        ("sk-proj-abc", None),
+        ("sk-proj-abc", "openai"),
         ("sk-abc", None),
         ("mistral-key-without-prefix", None),
     ],
@@ -77,10 +77,19 @@ def test_mismatch_raises_without_the_key() -> None:
     assert isinstance(info.value, InvalidRequestError)
 
 
-def test_plain_sk_key_is_never_anthropic() -> None:
-    assert _resolve("anthropic/claude-3-haiku", per_call="sk-plain") == "sk-plain"
+@pytest.mark.parametrize("key", ["sk-plain-openai-key", "sk-proj-abcdef123456"])
+def test_plain_sk_key_is_never_anthropic(key: str) -> None:
+    with pytest.raises(ByokProviderMismatchError, match=r"an openai/\.\.\. model"):
+        _resolve("anthropic/claude-3-haiku", per_call=key)
     with pytest.raises(ByokProviderMismatchError):
         byok.check_key_matches("google/gemini-1.5-pro", SecretStr("sk-ant-abc"))
+    assert _resolve("deepseek/deepseek-chat", per_call="sk-plain") == "sk-plain"
+
+
+def test_mismatch_message_uses_the_right_article() -> None:
+    with pytest.raises(ByokProviderMismatchError) as info:
+        byok.check_key_matches("openai/gpt-4o", SecretStr("sk-ant-api03-abcdefgh"))
+    assert "an anthropic/... model" in str(info.value) and "a anthropic" not in str(info.value)
 
 
 def test_model_without_provider_is_a_clear_error() -> None:

@@ -251,7 +251,7 @@ def test_image_speech_and_transcription(emulator: Any, tmp_path: Any) -> None:
     image = client.generate_image("a red fox", model="openai/dall-e-3", response_format="b64_json")
     assert image.images[0].data is not None and image.images[0].data.startswith(b"\x89PNG")
     speech = client.text_to_speech("hello from the emulator", model="openai/tts-1")
-    assert speech.audio is not None
+    assert speech.url and speech.audio is not None  # the documented URL answer, downloaded
     with wave.open(io.BytesIO(speech.audio)) as wav:
         assert wav.getnframes() > 0
     path = tmp_path / "speech.wav"

@@ -618,12 +618,52 @@ def test_catalog_bad_shapes(body: Any) -> None:
         (1_000_000, 1_000_000),
         ("1000000", 1_000_000),
         (None, 1000),
-        ("per request", 1000),
     ],
 )
 def test_catalog_price_units(unit: Any, tokens: int) -> None:
     body = {"id": "p/m", "pricing": {"prompt": 1, "completion": 2, "unit": unit}}
     assert parse_model_catalog(body)[0].price_unit_tokens == tokens
+
+
+@pytest.mark.parametrize(
+    "pricing",
+    [
+        {"input": 1, "output": 2, "unit": "per request"},
+        {"input": "free", "output": 2},
+        {"input": -1, "output": 2},
+        {"input": float("nan"), "output": 2},
+        {"input": 1, "output": 2, "unit": 0},
+    ],
+)
+def test_unreadable_price_makes_the_estimate_unknown(pricing: dict[str, Any]) -> None:
+    model = parse_model_catalog({"id": "p/m", "pricing": pricing})[0]
+    assert estimate_cost(Usage(input_tokens=10, output_tokens=10), model) is None
+
+
+def test_catalog_grouped_by_type_as_the_docs_index_reads_it() -> None:
+    body = [{"name": "openai",
+             "text_completions": [{"modelName": "gpt-4o-mini", "inputPricePer1KTokens": 0.00015,
+                                   "outputPricePer1KTokens": 0.0006}],
+             "embeddings": [{"modelName": "text-embedding-3-small",
+                             "inputPricePer1KTokens": 0.00002}]}]  # fmt: skip
+    models = {m.id: m for m in parse_model_catalog(body)}
+    assert models["openai/gpt-4o-mini"].type == "chat"
+    assert models["openai/text-embedding-3-small"].type == "embedding"
+    assert models["openai/gpt-4o-mini"].completion_price == 0.0006
+
+
+def test_catalog_published_and_stored_forms() -> None:
+    published = [{"id": "openai", "name": "OpenAI", "capabilities": ["chat"], "models": [
+        {"id": "gpt-4o-mini", "name": "GPT-4o mini", "provider": "openai",
+         "pricing": {"input": 0.00015, "output": 0.0006, "currency": "USD",
+                     "unit": "1K tokens"}}]}]  # fmt: skip
+    stored = {"modelName": "gpt-4o-mini", "inputPricePer1KTokens": 0.00015,
+              "outputPricePer1KTokens": 0.0006}  # fmt: skip
+    usage = Usage(input_tokens=1000, output_tokens=1000)
+    for model in (parse_model_catalog(published)[0],
+                  parse_model_catalog(stored, provider="openai")[0]):  # fmt: skip
+        assert model.id == "openai/gpt-4o-mini"
+        assert estimate_cost(usage, model) == pytest.approx(0.00075)
 
 
 # --------------------------------------------------------------------------- cost estimate

@@ -106,7 +106,12 @@ def test_usage_report_sums_the_log(
     assert report["models"]["openai/gpt-4o-mini"]["cost"] == sum(
         r.cost for r in ok if r.model == "openai/gpt-4o-mini"
     )
-    assert report["total_tokens"] == sum(r.input_tokens + r.output_tokens for r in ok)
+    total = sum(r.input_tokens + r.output_tokens for r in ok)
+    assert report["total_tokens"]["total"] == total  # the documented TokenUsage
+    assert report["total_tokens"]["input"] == sum(r.input_tokens for r in ok)
+    assert report["endpoints"]["chat"]["tokens"].keys() == {"input", "output", "total"}
+    assert report["daily_usage"][0]["requests"] == len(ok)
+    assert report["daily_usage"][0]["tokens"]["total"] == total
 
 
 def test_byok_request_is_free_marked_and_unlimited(

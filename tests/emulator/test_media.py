@@ -33,7 +33,7 @@ def _embed(client: httpx.Client, texts: list[str], **extra: object) -> list[list
 
 def test_embeddings_are_deterministic_unit_vectors(client: httpx.Client) -> None:
     first = _embed(client, ["the cat sat on the mat", "hello"])
-    assert len(first) == 2 and all(len(v) == 64 for v in first)
+    assert len(first) == 2 and all(len(v) == 1536 for v in first)
     assert all(math.isclose(math.sqrt(sum(x * x for x in v)), 1.0, abs_tol=1e-5) for v in first)
     assert _embed(client, ["the cat sat on the mat", "hello"]) == first
 
@@ -69,7 +69,7 @@ def test_embedding_dimensions_and_styles(emulator: IndoxHubEmulator, client: htt
     legacy = client.post(
         EMBED, json={"model": "google/text-embedding-004", "text": ["a b", "c"]}
     ).json()
-    assert legacy["dimensions"] == 64
+    assert legacy["dimensions"] == 768  # google text-embedding-004: the real size
     assert isinstance(legacy["data"][0], list) and len(legacy["data"]) == 2
     assert legacy["usage"]["tokens_prompt"] == 3
     assert legacy["usage"]["cost"] == 3 / 1000 * 0.00001
@@ -155,7 +155,9 @@ def test_tts_wav_and_stt_round_trip(
 ) -> None:
     emulator.set_response_style(style)
     text = "The quick brown fox says hello."
-    body = client.post(TTS, json={"model": "openai/tts-1", "input": text, "voice": "alloy"}).json()
+    asked = {"model": "openai/tts-1", "input": text, "voice": "alloy"}
+    asked["additional_params"] = {"emulator_audio_base64": True}  # base64 as a style
+    body = client.post(TTS, json=asked).json()
     assert body["data"]["format"] == "wav"
     audio = base64.b64decode(body["data"][key])
     with wave.open(io.BytesIO(audio)) as reader:
@@ -180,6 +182,10 @@ def test_tts_url_and_errors(client: httpx.Client) -> None:
         },
     ).json()
     assert client.get(body["data"]["url"]).content[:4] == b"RIFF"
+    documented = client.post(TTS, json={"model": "openai/tts-1", "input": "hi"}).json()
+    assert documented["success"] is True and documented["request_id"]  # the TTS guide's shape
+    assert set(documented["usage"]) >= {"characters", "cost"}
+    assert client.get(documented["data"]["url"]).content[:4] == b"RIFF"
     assert client.post(TTS, json={"model": "openai/tts-1", "input": ""}).status_code == 422
     assert client.post(TTS, json={"model": "openai/whisper-1", "input": "x"}).status_code == 400
 
@@ -189,12 +195,13 @@ def test_stt_other_audio_translation_and_errors(
 ) -> None:
     files = {"file": ("noise.mp3", b"\x00" * 123, "audio/mpeg")}
     answer = client.post(STT, files=files, data={"model": "openai/whisper-1"}).json()
-    assert answer["data"]["text"] == "Audio of 123 bytes."
-    assert answer["usage"]["cost"] == 0.006
+    assert answer["data"]["text"] == answer["text"] == "Audio of 123 bytes."
+    assert answer["usage"]["cost"] == 0.006 and "duration_seconds" in answer["usage"]
+    assert answer["success"] is True and answer["request_id"]  # the STT guide's shape
     translated = client.post(
         "/api/v1/audio/stt/translations", files=files, data={"model": "openai/whisper-1"}
     )
-    assert translated.json()["object"] == "translation"
+    assert translated.json()["message"] == "Audio translated"
     assert emulator.requests[-1].endpoint == "translation"
     assert emulator.requests[-1].json["file"]["size"] == 123
     missing = client.post(STT, data={"model": "openai/whisper-1"})

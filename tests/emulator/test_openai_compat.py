@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from indoxhub_integrations.emulator import IndoxHubEmulator
 
@@ -117,3 +118,14 @@ def test_embeddings(client: httpx.Client) -> None:
         ).status_code
         == 422
     )
+
+
+def test_openai_sdk_at_the_server_root(emulator: IndoxHubEmulator) -> None:
+    """The docs' OpenAI SDK example sets ``base_url`` to the server root, without ``/v1``."""
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(api_key=emulator.api_key, base_url=emulator.base_url)
+    answer = client.chat.completions.create(model="openai/gpt-4o-mini", messages=MESSAGES)
+    assert answer.choices[0].message.content
+    vectors = client.embeddings.create(model="openai/text-embedding-3-small", input=["hi"])
+    assert len(vectors.data[0].embedding) == 1536
+    assert [r.path for r in emulator.requests if r.endpoint] == ["/chat/completions", "/embeddings"]

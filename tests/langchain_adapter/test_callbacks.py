@@ -162,4 +162,4 @@ def test_fifty_mixed_platform_and_byok_calls_reconcile(emulator: Any, byok_key: 
         by_model["anthropic/claude-3-haiku-20240307"]["requests"]
         == report["models"]["anthropic/claude-3-haiku-20240307"]["requests"]
     )
-    assert cb.total_tokens == report["total_tokens"]
+    assert cb.total_tokens == report["total_tokens"]["total"]

@@ -152,8 +152,10 @@ def test_speech_round_trip(emulator: Any, tmp_path: Path) -> None:
         message = speak.invoke(
             {"type": "tool_call", "id": "1", "name": speak.name, "args": {"text": "hello world"}}
         )
-        path = Path(message.content)
-        assert path.parent == tmp_path and path.read_bytes() == message.artifact
+        path = Path(message.content)  # the documented URL answer, downloaded into output_dir
+        assert path.parent == tmp_path and message.artifact["path"] == str(path)
+        assert message.artifact["url"].startswith(emulator.base_url)
+        assert path.read_bytes()[:4] == b"RIFF"
         transcript = listen.invoke({"audio_path": str(path)})
     assert "hello world" in transcript.lower()
     assert _calls(emulator, "text_to_speech")[-1].json["voice"] == "alloy"

@@ -33,13 +33,15 @@ import pytest
 from indoxhub_integrations import AsyncIndoxHubClient
 from indoxhub_integrations.core.usage import UsageLedger, record_from_result
 from indoxhub_integrations.core.wire import ChatResult, EmbeddingResult, StreamEvent
-from indoxhub_integrations.emulator.media_endpoints import DEFAULT_DIMENSIONS
+from indoxhub_integrations.emulator.catalog import MODELS
 from indoxhub_integrations.emulator.model import _feature
 from indoxhub_integrations.emulator.model import embed as emulator_embed
 from indoxhub_integrations.errors import IndoxHubError
 
 from ..conftest import CANARY_BYOK_KEY, CANARY_PLATFORM_KEY
 from .conftest import CHAT, EMBED
+
+EMBED_SIZE = int(MODELS[EMBED].extra["dimensions"])  # the real size of the model's vectors
 
 CALLS = 2000
 CONCURRENCY = 200
@@ -181,7 +183,7 @@ class Soak:
         result = await self.client.embed(
             texts, model=EMBED, byok_api_key=byok, additional_params=params
         )
-        assert result.vectors == [emulator_embed(t, DEFAULT_DIMENSIONS) for t in texts]
+        assert result.vectors == [emulator_embed(t, EMBED_SIZE) for t in texts]
         return result
 
 
@@ -247,7 +249,7 @@ async def test_soak(soak_server: RemoteEmulator) -> None:
     assert report["total_requests"] - len(rejected) == run.ledger.requests
     assert report["byok_requests"] - sum(r["byok"] for r in rejected) == run.ledger.byok_requests
     rejected_tokens = sum(r["input_tokens"] + r["output_tokens"] for r in rejected)
-    assert report["total_tokens"] - rejected_tokens == run.ledger.total_tokens
+    assert report["total_tokens"]["total"] - rejected_tokens == run.ledger.total_tokens
     assert report["total_cost"] == pytest.approx(run.ledger.total_cost, rel=1e-9)
     assert all(r["cost"] == 0 for r in rejected)
     assert run.ledger.unknown_cost_requests == 0

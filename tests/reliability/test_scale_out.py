@@ -15,13 +15,15 @@ from typing import Any
 
 import pytest
 
-from indoxhub_integrations.emulator.media_endpoints import DEFAULT_DIMENSIONS
+from indoxhub_integrations.emulator.catalog import MODELS
 from indoxhub_integrations.emulator.model import embed as emulator_embed
 
 from .conftest import CHAT, EMBED, client_for, messages
 
 sys.path.insert(0, str(Path(__file__).parent))  # workers import scale_workers by name
 import scale_workers
+
+EMBED_SIZE = int(MODELS[EMBED].extra["dimensions"])  # the real size of the model's vectors
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -127,7 +129,7 @@ def test_process_pool_with_spawn(emulator: Any) -> None:
                     (name, None, pool.submit(scale_workers.llama_index_embed, model, texts))
                 )
         outputs = [(name, marker, job.result(timeout=120)) for name, marker, job in jobs]
-    expected = [emulator_embed(text, DEFAULT_DIMENSIONS) for text in texts]
+    expected = [emulator_embed(text, EMBED_SIZE) for text in texts]
     for name, marker, output in outputs:
         assert output["pid"] != os.getpid()  # the work really ran in another process
         if marker is None:
@@ -179,7 +181,7 @@ def test_ray_data_map_batches_embeds_a_corpus(emulator: Any, ray_runtime: Any, n
     )
     assert sorted(row["text"] for row in rows) == sorted(item["text"] for item in corpus)
     for row in rows:
-        assert list(row["vector"]) == pytest.approx(emulator_embed(row["text"], DEFAULT_DIMENSIONS))
+        assert list(row["vector"]) == pytest.approx(emulator_embed(row["text"], EMBED_SIZE))
     assert os.getpid() not in {row["pid"] for row in rows}  # embedded in the Ray actor
     calls = [r for r in emulator.requests if r.endpoint == "embedding"]
     assert sum(len(r.json["text"]) for r in calls) == len(corpus)
