@@ -124,6 +124,12 @@ class ProviderError(IndoxHubError):
     """500/502/504: the provider or the gateway failed."""
 
 
+class InvalidToolCallError(ProviderError):
+    """The model asked for a tool call whose arguments are not a JSON object (cut off by
+    ``max_tokens`` or malformed), so it must not run; ``details`` has ``tool_name``,
+    ``tool_call_id``, ``arguments`` (the raw text) and ``error``."""
+
+
 class ServiceUnavailableError(IndoxHubError):
     """503: the model is temporarily unavailable."""
 
