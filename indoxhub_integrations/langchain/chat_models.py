@@ -146,7 +146,7 @@ class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
         with map_errors():
             wire, model, params, byok = self._request(messages, stop, kwargs)
             events = self.clients.sync.stream_chat(wire, model=model, byok_api_key=byok, **params)
-            builder = ChunkBuilder(model)
+            builder = ChunkBuilder(model, usage=kwargs.get("stream_usage", self.stream_usage))
             for event in events:
                 chunk = builder.feed(event)
                 if chunk is not None:
@@ -163,7 +163,7 @@ class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
             wire, model, params, byok = self._request(messages, stop, kwargs)
             client = self.clients.async_
             events = await client.stream_chat(wire, model=model, byok_api_key=byok, **params)
-            builder = ChunkBuilder(model)
+            builder = ChunkBuilder(model, usage=kwargs.get("stream_usage", self.stream_usage))
             async for event in events:
                 chunk = builder.feed(event)
                 if chunk is not None:

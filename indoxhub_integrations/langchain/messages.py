@@ -315,8 +315,9 @@ class ChunkBuilder:
     by the core's strict parser instead (see :func:`_stream_tool_chunk`).
     """
 
-    def __init__(self, requested_model: str) -> None:
+    def __init__(self, requested_model: str, *, usage: bool = True) -> None:
         self.requested_model = requested_model
+        self.usage = usage
         self.streamed_text = False
 
     def feed(self, event: StreamEvent) -> AIMessageChunk | None:
@@ -341,7 +342,7 @@ class ChunkBuilder:
         return AIMessageChunk(
             content=text,
             tool_call_chunks=chunks,
-            usage_metadata=usage_to_metadata(usage),
+            usage_metadata=usage_to_metadata(usage) if self.usage else None,
             response_metadata=result_metadata(
                 meta, usage, finish_reason=finish, requested_model=self.requested_model
             ),
