@@ -34,6 +34,7 @@ from ._fields import (
     register_for_load,
     sanitize_params,
 )
+from ._tokens import TokenCounting
 from .errors import IndoxHubInvalidRequestError, map_errors
 from .messages import ChunkBuilder, messages_to_wire, result_to_message
 
@@ -51,7 +52,7 @@ class _IndoxHubBinding(_BindingBase):  # type: ignore[misc, valid-type]
         return super().bind(**mask_per_call_key(kwargs))
 
 
-class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
+class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel):
     """indoxhub chat models (OpenAI, Anthropic, Google, Mistral, DeepSeek, xAI...) in LangChain.
 
     One indoxhub key reaches every provider; add your own provider key (BYOK) to spend no
