@@ -155,11 +155,13 @@ def test_client_closing_a_stream_early_is_logged_quietly(
     body["messages"][-1]["content"] = "word " * 3000
     body["additional_params"] = {"emulator_event_delay": 0.001}
     headers = {"Authorization": f"Bearer {emulator.api_key}"}
-    with httpx.Client(base_url=emulator.base_url, headers=headers) as own:
-        with own.stream("POST", CHAT, json=body) as response:
-            for number, _ in enumerate(response.iter_lines()):
-                if number > 2:
-                    break
+    with (
+        httpx.Client(base_url=emulator.base_url, headers=headers) as own,
+        own.stream("POST", CHAT, json=body) as response,
+    ):
+        for number, _ in enumerate(response.iter_lines()):
+            if number > 2:
+                break
     with httpx.Client(base_url=emulator.base_url) as control:
         for _ in range(500):  # the stream ends when the server notices the close
             if emulator.requests[0].outcome == "closed_by_client":
