@@ -5,7 +5,8 @@ text, the same tokens and the same vectors.
 
 Chat replies: a tool call when tools are offered (see :func:`choose_tool`), ReAct-format text
 when the conversation carries a ReAct prompt (:mod:`.react`), a sentence using the tool result
-after one, JSON for ``response_format``, else ``Echo from <provider/model>: you said "...".``
+after one, JSON for ``response_format`` (JSON mode answers with the keys the prompt names in
+quotes, else ``{"answer": ...}``), else ``Echo from <provider/model>: you said "...".``
 
 Token counting is :mod:`indoxhub_integrations.core.tokens` (``len(re.findall(r"\\w+|[^\\w\\s]",
 text))``; a chat prompt adds 4 per message, 85 per image and the tool calls and tools), so
@@ -173,11 +174,26 @@ def _finish(reply: Reply, text: str, params: dict[str, Any], max_tokens: int | N
     reply.count_output()
 
 
+_QUOTED_KEY = re.compile(r"""['"`]([A-Za-z_][A-Za-z0-9_]{0,63})['"`]""")
+
+
+def requested_keys(text: str) -> list[str]:
+    """The keys a JSON-mode prompt asks for: quoted identifiers in a prompt that mentions
+    JSON (``Return a JSON with 'setup' and 'punchline' keys`` -> ``setup``, ``punchline``)."""
+    if "json" not in text.lower():
+        return []
+    return list(dict.fromkeys(_QUOTED_KEY.findall(text)))
+
+
 def _json_answer(fmt: Any, model: CatalogModel, text: str, images: int) -> str | None:
     if not isinstance(fmt, dict):
         return None
     kind = fmt.get("type")
     if kind == "json_object":
+        keys = requested_keys(text)
+        if keys:
+            topic = summary(text)
+            return json.dumps({key: f"{key.replace('_', ' ')}: {topic}" for key in keys})
         return json.dumps({"answer": _echo(model, text, images)})
     if kind == "json_schema":
         spec = fmt.get("json_schema")
