@@ -23,6 +23,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
+from ..core.catalog import model_profile
 from ..core.content import tool_choice_to_wire
 from ._fields import (
     BYOK_PER_CALL,
@@ -169,6 +170,28 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
                 chunk = builder.feed(event)
                 if chunk is not None:
                     yield ChatGenerationChunk(message=chunk)
+
+    # ------------------------------------------------------------------ profile
+    def load_profile(self) -> Any:
+        """Fill ``profile`` from indoxhub's model catalog (one request) and return it.
+
+        Constructors do no network I/O, so ``profile`` starts unset; call this once before
+        handing the model to code that reads limits (agent middleware, summarization). Only
+        what the catalog states is set (``max_input_tokens`` from the context window,
+        ``max_output_tokens``, ``tool_calling``, ``structured_output``, ``image_inputs``,
+        ``reasoning_output``); unknown capabilities stay unset.
+        """
+        with map_errors():
+            info = self.clients.sync.get_model(self.model)
+        self.profile = model_profile(info)  # type: ignore[assignment]
+        return self.profile
+
+    async def aload_profile(self) -> Any:
+        """Async :meth:`load_profile`."""
+        with map_errors():
+            info = await self.clients.async_.get_model(self.model)
+        self.profile = model_profile(info)  # type: ignore[assignment]
+        return self.profile
 
     # ------------------------------------------------------------------ binding
     def bind(self, **kwargs: Any) -> Any:

@@ -57,3 +57,14 @@ def test_trim_messages_with_the_model_as_counter() -> None:
 def test_custom_tokenizer_wins() -> None:
     llm = ChatIndoxHub(custom_get_token_ids=lambda text: list(range(len(text))))
     assert llm.get_num_tokens("abcd") == 4
+
+
+def test_profile_from_the_catalog(emulator: Any) -> None:
+    llm = ChatIndoxHub(
+        model="deepseek/deepseek-reasoner", base_url=emulator.base_url, api_key=emulator.api_key
+    )
+    assert llm.profile is None  # constructors do no I/O
+    profile = llm.load_profile()
+    assert profile == {"max_input_tokens": 64000, "reasoning_output": True}
+    assert llm.profile == profile
+    assert "tool_calling" not in profile  # the catalog does not say: unknown, not False
