@@ -132,9 +132,11 @@ def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
     Returns:
         The usage. ``cost`` is ``usage.cost``, else ``cost_breakdown.total_cost``, else the sum
         of the numeric ``cost_breakdown`` parts, else None (unknown, never 0).
+        ``input_cost``/``output_cost`` are the breakdown's ``input_tokens``/``output_tokens``
+        parts when present (0 for BYOK).
     """
     if not isinstance(usage, Mapping):
-        return Usage(cost=0.0 if byok else None)
+        return Usage(cost=0.0, input_cost=0.0, output_cost=0.0) if byok else Usage()
     get = usage.get
     inputs = as_int(get("input_tokens"), get("tokens_prompt"), get("prompt_tokens")) or 0
     outputs = as_int(get("output_tokens"), get("tokens_completion"), get("completion_tokens")) or 0
@@ -163,6 +165,8 @@ def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
         reasoning_tokens=reasoning or 0,
         characters=as_int(get("characters")),
         cost=0.0 if byok else cost,
+        input_cost=0.0 if byok else _num(breakdown.get("input_tokens")),
+        output_cost=0.0 if byok else _num(breakdown.get("output_tokens")),
     )
 
 

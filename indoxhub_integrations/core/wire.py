@@ -48,6 +48,12 @@ class Usage(_Model):
     """Cost in USD; ``None`` when unknown (never a made-up 0). BYOK requests cost 0."""
     cost_estimated: bool = False
     """True when ``cost`` was computed from the model's catalog pricing, not reported."""
+    input_cost: float | None = None
+    """The input tokens' share of ``cost`` (USD), when the answer splits it (``0`` for BYOK);
+    ``None`` when unknown."""
+    output_cost: float | None = None
+    """The output tokens' share of ``cost`` (USD), when the answer splits it (``0`` for
+    BYOK); ``None`` when unknown."""
 
 
 class UsageRecord(BaseModel):

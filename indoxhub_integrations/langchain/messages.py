@@ -208,7 +208,12 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- indoxhub -> LangChain
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
-    """Standard LangChain usage metadata, with cache-read and reasoning token details."""
+    """Standard LangChain usage metadata, with cache-read and reasoning token details.
+
+    The cost is not put here: langchain-core adds usage dicts with integer-only arithmetic
+    (``add_usage``, used when stream chunks merge and by ``UsageMetadataCallbackHandler``), so
+    a float cost would break every multi-chunk stream. It rides in ``response_metadata``.
+    """
     return UsageMetadata(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
