@@ -165,8 +165,8 @@ def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
         reasoning_tokens=reasoning or 0,
         characters=as_int(get("characters")),
         cost=0.0 if byok else cost,
-        input_cost=0.0 if byok else _num(breakdown.get("input_tokens")),
-        output_cost=0.0 if byok else _num(breakdown.get("output_tokens")),
+        input_cost=0.0 if byok else as_num(breakdown.get("input_tokens")),
+        output_cost=0.0 if byok else as_num(breakdown.get("output_tokens")),
     )
 
 

@@ -342,7 +342,6 @@ class ChunkBuilder:
         result = event.done_result()
         usage, meta, finish = result.usage, result.meta, result.finish_reason
         text = "" if self.streamed_text else result.text
-        chunks: list[Any] = []
         chunks = [_stream_tool_chunk(call, i) for i, call in enumerate(result.tool_calls)]
         return AIMessageChunk(
             content=text,
