@@ -57,7 +57,7 @@ def test_missing_file_and_file_outside_root_dir(emulator: Any, tmp_path: Path) -
     missing = _call(tool, {"audio_path": "nope.wav"})
     outside = _call(tool, {"audio_path": "../../etc/passwd"})
     assert "does not exist" in missing.content and missing.status == "error"
-    assert "outside the folder" in outside.content and outside.status == "error"
+    assert "outside the tool's root_dir" in outside.content and outside.status == "error"
     assert len(emulator.requests) == before  # refused before any request
 
 
