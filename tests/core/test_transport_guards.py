@@ -311,7 +311,8 @@ def test_speech_to_text_tools_read_only_under_root_dir(
         pytest.importorskip("langchain_core")
         from indoxhub_integrations.langchain import IndoxHubSpeechToTextTool
 
-        tool = IndoxHubSpeechToTextTool(root_dir=str(root), **conn)
+        # handle_tool_error=False: raise instead of telling the agent's model (issue 21)
+        tool = IndoxHubSpeechToTextTool(root_dir=str(root), handle_tool_error=False, **conn)
 
         def run(path: str) -> Any:
             return tool.invoke({"audio_path": path})
@@ -326,15 +327,22 @@ def test_speech_to_text_tools_read_only_under_root_dir(
 
     assert run("ok.wav")
     before = len(emulator.requests)
+    refused: Any = IndoxHubError
+    if framework == "langchain":
+        from langchain_core.tools import ToolException
+
+        refused = (IndoxHubError, ToolException)
     for bad in ("../secret.wav", str(tmp_path / "secret.wav")):
-        with pytest.raises(IndoxHubError, match="root_dir"):
+        with pytest.raises(refused, match="root_dir"):
             run(bad)
     assert len(emulator.requests) == before
     monkeypatch.chdir(root)  # default root: the working directory
     conn_tool: Any = (
-        IndoxHubSpeechToTextTool(**conn) if framework == "langchain" else IndoxHubToolSpec(**conn)
+        IndoxHubSpeechToTextTool(handle_tool_error=False, **conn)
+        if framework == "langchain"
+        else IndoxHubToolSpec(**conn)
     )
-    with pytest.raises(IndoxHubError, match="root_dir"):
+    with pytest.raises(refused, match="root_dir"):
         if framework == "langchain":
             conn_tool.invoke({"audio_path": str(tmp_path / "secret.wav")})
         else:
