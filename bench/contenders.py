@@ -26,6 +26,7 @@ KEY = "ixh-bench-key"
 RAW = "raw httpx"
 RAW_COMPLETION = "raw httpx (completions)"
 RAW_OPENAI = "raw httpx (openai)"
+FLOOR_LC = "floor BaseChatModel (raw httpx)"
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Contender:
     baseline: str
     """The raw contender this one is compared with (the same route and body)."""
     build: Callable[[Server], Any]
+    floor: str | None = None
+    """A floor contender of the same case: the report adds the median ratio to it."""
 
 
 @dataclass
@@ -75,6 +78,12 @@ def _acore(server: Server, variant: str) -> Any:
     from indoxhub_integrations import AsyncIndoxHubClient
 
     return AsyncIndoxHubClient(api_key=KEY, base_url=server.url(variant), max_retries=0)
+
+
+def floor_chat(server: Server, variant: str) -> Any:
+    from bench.floor import FloorChat
+
+    return FloorChat(base_url=server.url(variant))
 
 
 def chat_indoxhub(server: Server, variant: str) -> Any:
@@ -210,10 +219,15 @@ def invoke_contenders() -> list[Contender]:
         llm, messages = li_openai_like(server, "c"), _messages_li()
         return lambda: llm.chat(messages)
 
+    def floor_lc(server: Server) -> Any:
+        model = floor_chat(server, "c")
+        return lambda: model.invoke(_messages_lc())
+
     return [
         _raw_invoke(RAW),
         Contender("core IndoxHubClient.chat", RAW, core),
-        Contender("ChatIndoxHub.invoke", RAW, lc_chat),
+        Contender(FLOOR_LC, RAW, floor_lc),
+        Contender("ChatIndoxHub.invoke", RAW, lc_chat, floor=FLOOR_LC),
         Contender("IndoxHub.chat (llama-index)", RAW, li_chat),
         _raw_invoke(RAW_COMPLETION),
         Contender("IndoxHubLLM.invoke", RAW_COMPLETION, lc_llm),
@@ -327,7 +341,8 @@ def stream_contenders(variant: str, keep_text: bool = False) -> list[Contender]:
     return [
         _raw_stream(RAW, variant, keep_text),
         Contender("core IndoxHubClient.stream_chat", RAW, core),
-        Contender("ChatIndoxHub.stream", RAW, lc(chat_indoxhub)),
+        Contender(FLOOR_LC, RAW, lc(floor_chat)),
+        Contender("ChatIndoxHub.stream", RAW, lc(chat_indoxhub), floor=FLOOR_LC),
         Contender("IndoxHub.stream_chat (llama-index)", RAW, li(li_indoxhub)),
         _raw_stream(RAW_COMPLETION, variant, keep_text),
         Contender("IndoxHubLLM.stream", RAW_COMPLETION, lc(llm_indoxhub)),

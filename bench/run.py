@@ -214,6 +214,11 @@ class Runner:
                 base_cpu = base.cpu_samples
                 row.ratio = _median_ratio(row.samples, base.samples)
                 row.cpu_ratio = _median_ratio(cpu_samples, base_cpu)
+        for contender in case.contenders:  # the median ratio to the floor, same rounds
+            row, floor = rows[contender.name], rows.get(contender.floor or "")
+            if floor is not None and row.samples and floor.samples:
+                ratio = _median_ratio(row.samples, floor.samples)
+                row.note = f"{ratio:.2f}x floor" + (f"; {row.note}" if row.note else "")
         return Result(case.name, list(rows.values()), note=case.note)
 
 

@@ -160,3 +160,52 @@ def estimate_cost(usage: Usage, model: ModelInfo) -> float | None:
         usage.input_tokens * (prompt or 0.0) / unit
         + usage.output_tokens * (completion or 0.0) / unit
     )
+
+
+_PROFILE_NUMBERS = {
+    "max_input_tokens": ("max_input_tokens", "context_window", "contextWindow", "context_length"),
+    "max_output_tokens": ("max_output_tokens", "maxOutputTokens", "max_completion_tokens"),
+}
+_PROFILE_FLAGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "tool_calling": (
+        ("supports_tools", "tool_calling", "function_calling"),
+        ("tools", "tool_calling", "function_calling"),
+    ),
+    "structured_output": (
+        ("supports_json", "structured_output", "json_mode"),
+        ("json", "json_mode", "structured_output"),
+    ),
+    "image_inputs": (
+        ("supports_vision", "vision", "image_inputs"),
+        ("vision", "image", "image_input", "image_inputs"),
+    ),
+    "reasoning_output": (("reasoning", "supports_reasoning"), ("reasoning",)),
+}
+"""Profile flags: (boolean fields of the entry, words of its ``capabilities`` list)."""
+
+
+def model_profile(model: ModelInfo) -> dict[str, Any]:
+    """What the catalog says a model can do, as LangChain ``ModelProfile`` keys.
+
+    Only what the entry states is set: ``max_input_tokens`` (its context window),
+    ``max_output_tokens``, and ``tool_calling``, ``structured_output``, ``image_inputs``,
+    ``reasoning_output`` from boolean fields or a ``capabilities`` list. A capability the
+    entry does not mention stays unset (unknown), never ``False``.
+    """
+    raw = model.raw
+    profile: dict[str, Any] = {}
+    for key, names in _PROFILE_NUMBERS.items():
+        for name in names:
+            value = raw.get(name)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                profile[key] = value
+                break
+    listed = raw.get("capabilities")
+    capabilities = {str(item).lower() for item in listed} if isinstance(listed, list) else set()
+    for key, (fields, words) in _PROFILE_FLAGS.items():
+        flags = [raw[name] for name in fields if isinstance(raw.get(name), bool)]
+        if flags:
+            profile[key] = flags[0]
+        elif capabilities & set(words):
+            profile[key] = True
+    return profile

@@ -14,7 +14,8 @@ from typing import Any
 
 from ._values import sniff_image_type
 from .errors import InvalidRequestError
-from .parsing import parse_arguments
+from .parsing import parse_arguments as parse_arguments
+from .parsing import tool_call
 from .wire import GeneratedImage, ToolCall, ToolCallChunk
 
 
@@ -75,13 +76,18 @@ def guess_image_type(data: bytes) -> str:
     return sniff_image_type(data) or "image/png"
 
 
+def wire_arguments(call: ToolCall) -> str:
+    """The arguments string of a call: the text as received for an invalid call."""
+    return call.raw_arguments if call.raw_arguments is not None else json.dumps(call.arguments)
+
+
 def tool_calls_to_wire(tool_calls: Iterable[ToolCall]) -> list[dict[str, Any]]:
     """Assistant ``tool_calls`` in the OpenAI form indoxhub expects in message history."""
     return [
         {
             "id": call.id,
             "type": "function",
-            "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            "function": {"name": call.name, "arguments": wire_arguments(call)},
         }
         for call in tool_calls
     ]
@@ -133,13 +139,7 @@ def join_tool_call_chunks(chunks: Iterable[ToolCallChunk]) -> list[ToolCall]:
     calls = []
     for index in sorted(parts):
         entry = parts[index]
-        calls.append(
-            ToolCall(
-                id=entry["id"] or f"call_{index}",
-                name=entry["name"] or "",
-                arguments=parse_arguments(entry["args"]),
-            )
-        )
+        calls.append(tool_call(entry["id"] or f"call_{index}", entry["name"] or "", entry["args"]))
     return calls
 
 

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 
 class IndoxHubError(Exception):
     """Base class of every error raised by indoxhub-integrations.
 
     Attributes:
+        account_level: ``True`` for failures of the account itself (authentication, no
+            credits, a budget exceeded): no model can fix them and every later call would fail
+            too, so tools raise them to the caller instead of telling the agent.
         message: The server's (masked) message or the client's explanation.
         status_code: HTTP status, when the error came from a response.
         request_id: The server's request id, when known.
         details: Structured details from the error body (``limit_type``, ``available_models``...).
     """
+
+    account_level: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -74,9 +79,13 @@ def _rebuild(
 class AuthenticationError(IndoxHubError):
     """401: the platform key (or a BYOK key, as judged by the provider) was rejected."""
 
+    account_level = True
+
 
 class InsufficientCreditsError(IndoxHubError):
     """402: the account has no credits left for a platform request."""
+
+    account_level = True
 
 
 class RateLimitError(IndoxHubError):
@@ -122,6 +131,12 @@ class ByokProviderMismatchError(InvalidRequestError):
 
 class ProviderError(IndoxHubError):
     """500/502/504: the provider or the gateway failed."""
+
+
+class InvalidToolCallError(ProviderError):
+    """The model asked for a tool call whose arguments are not a JSON object (cut off by
+    ``max_tokens`` or malformed), so it must not run; ``details`` has ``tool_name``,
+    ``tool_call_id``, ``arguments`` (the raw text) and ``error``."""
 
 
 class ServiceUnavailableError(IndoxHubError):
@@ -184,6 +199,28 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Statuses the retry layer retries."""
 
 _CONTEXT_HINTS = ("context length", "context window", "maximum context", "too many tokens")
+
+
+def tool_error_message(error: IndoxHubError) -> str:
+    """What an agent's model is told when a tool's request failed in a way it may recover from.
+
+    The text is the error's (already masked) message with what kind of failure it was, so the
+    model can retry with other arguments or explain; it never holds a key.
+    """
+    kind = {
+        "InvalidRequestError": "the request was refused",
+        "ContextWindowExceededError": "the input is too long",
+        "ModelNotFoundError": "the model does not exist",
+        "RateLimitError": "rate limited; try again later",
+        "ProviderError": "the provider failed",
+        "ServiceUnavailableError": "the model is temporarily unavailable",
+        "APIConnectionError": "the service could not be reached",
+        "APITimeoutError": "the request timed out",
+    }
+    for cls in type(error).__mro__:
+        if cls.__name__ in kind:
+            return f"Tool error ({kind[cls.__name__]}): {error}"
+    return f"Tool error: {error}"
 
 
 def _message_from_body(body: Any, fallback: str) -> str:

@@ -7,7 +7,8 @@ server problem and raises :class:`~indoxhub_integrations.core.errors.ProviderErr
 body's top-level keys (never its values).
 
 Tool-call arguments are parsed from their JSON string; text that is not a JSON object (invalid
-or truncated JSON) is kept verbatim as ``{"_raw": "<text>"}``.
+or truncated JSON) makes an invalid call: empty ``arguments``, the text in ``raw_arguments`` and
+the parse error in ``arguments_error`` (see :func:`tool_call`), which adapters must not run.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from .wire import (
 )
 
 RAW_ARGUMENTS_KEY = "_raw"
-"""Key under which tool-call arguments that are not a JSON object are kept verbatim."""
+"""Key under which :func:`parse_arguments` keeps argument text that is not a JSON object."""
 
 _ENDPOINTS: dict[str, Endpoint] = {name: name for name in get_args(Endpoint)}
 _ENDPOINTS.update(completions="completion", embeddings="embedding", images="image")
@@ -67,18 +68,42 @@ def as_endpoint(endpoint: str) -> Endpoint:
         raise ValueError(f"unknown indoxhub endpoint {endpoint!r}") from None
 
 
-def parse_arguments(value: Any) -> dict[str, Any]:
-    """Parse tool-call arguments; text that is not a JSON object is kept under ``"_raw"``."""
+def check_arguments(value: Any) -> tuple[dict[str, Any], str | None, str | None]:
+    """Parse tool-call arguments: ``(arguments, raw_text, error)``.
+
+    ``raw_text`` and ``error`` are ``None`` for a JSON object (or nothing); otherwise
+    ``arguments`` is empty, ``raw_text`` is the text as received and ``error`` says why it
+    was rejected (the JSON error, or the type it parsed to).
+    """
     if value is None or value == "":
-        return {}
+        return {}, None, None
     if isinstance(value, Mapping):
-        return dict(value)
+        return dict(value), None, None
     text = value if isinstance(value, str) else json.dumps(value)
     try:
         parsed = json.loads(text)
-    except ValueError:
-        parsed = None
-    return dict(parsed) if isinstance(parsed, dict) else {RAW_ARGUMENTS_KEY: text}
+    except ValueError as exc:
+        return {}, text, f"invalid JSON in tool-call arguments: {exc}"
+    if isinstance(parsed, dict):
+        return parsed, None, None
+    return {}, text, f"tool-call arguments must be a JSON object, got {type(parsed).__name__}"
+
+
+def parse_arguments(value: Any) -> dict[str, Any]:
+    """Parse arguments a framework hands back; text that is not an object stays under ``"_raw"``.
+
+    For answers from the server use :func:`tool_call`, which marks such calls invalid.
+    """
+    arguments, raw, _ = check_arguments(value)
+    return {RAW_ARGUMENTS_KEY: raw} if raw is not None else arguments
+
+
+def tool_call(call_id: str, name: str, value: Any) -> ToolCall:
+    """A :class:`ToolCall` of the server's answer; unparseable arguments make it invalid."""
+    arguments, raw, error = check_arguments(value)
+    return ToolCall(
+        id=call_id, name=name, arguments=arguments, raw_arguments=raw, arguments_error=error
+    )
 
 
 def text_of(value: Any) -> str:
@@ -180,9 +205,13 @@ def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
     Returns:
         The usage. ``cost`` is ``usage.cost``, else ``cost_breakdown.total_cost``, else the sum
         of the numeric ``cost_breakdown`` parts, else None (unknown, never 0).
+        ``input_cost``/``output_cost`` are the breakdown's ``input_tokens``/``output_tokens``
+        parts when present (0 for BYOK).
     """
     if not isinstance(usage, Mapping):
-        return Usage(cost=0.0 if byok else None, reported=False)
+        if byok:
+            return Usage(cost=0.0, input_cost=0.0, output_cost=0.0, reported=False)
+        return Usage(reported=False)
     get = usage.get
     inputs = as_int(get("input_tokens"), get("tokens_prompt"), get("prompt_tokens")) or 0
     outputs = as_int(get("output_tokens"), get("tokens_completion"), get("completion_tokens")) or 0
@@ -211,6 +240,8 @@ def parse_usage(usage: Mapping[str, Any] | None, *, byok: bool) -> Usage:
         reasoning_tokens=reasoning or 0,
         characters=as_int(get("characters")),
         cost=0.0 if byok else cost,
+        input_cost=0.0 if byok else as_num(breakdown.get("input_tokens")),
+        output_cost=0.0 if byok else as_num(breakdown.get("output_tokens")),
     )
 
 
@@ -301,10 +332,10 @@ def _tool_call(item: Any, index: int) -> ToolCall:
     item = as_map(item)
     function = as_map(item.get("function")) or item
     position = as_int(item.get("index"))
-    return ToolCall(
-        id=first_str(item, ("call_id", "id")) or f"call_{index if position is None else position}",
-        name=as_str(function.get("name")) or "",
-        arguments=parse_arguments(function.get("arguments")),
+    return tool_call(
+        first_str(item, ("call_id", "id")) or f"call_{index if position is None else position}",
+        as_str(function.get("name")) or "",
+        function.get("arguments"),
     )
 
 
@@ -419,8 +450,9 @@ def parse_chat(
 ) -> ChatResult:
     """Parse a chat or text-completion answer of any documented shape.
 
-    Calls without an id get ``call_<index>``; arguments that are not a JSON object are kept as
-    ``{"_raw": "<text>"}``. ``finish_reason`` is ``tool_calls`` when a Responses-style answer
+    Calls without an id get ``call_<index>``; arguments that are not a JSON object make an
+    invalid call (``arguments_error`` set, the text in ``raw_arguments``). ``finish_reason``
+    is ``tool_calls`` when a Responses-style answer
     calls functions, else mapped from ``status`` (``completed`` -> ``stop``, ``incomplete`` ->
     ``length``) or taken as given.
 

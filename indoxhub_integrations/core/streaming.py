@@ -21,13 +21,13 @@ from .parsing import (
     as_endpoint,
     chat_fields_from_output,
     finish_from_status,
-    parse_arguments,
     parse_image,
     parse_meta,
     parse_usage,
     text_of,
+    tool_call,
 )
-from .wire import ChatResult, GeneratedImage, StreamEvent, ToolCall, ToolCallChunk, Usage
+from .wire import ChatResult, GeneratedImage, StreamEvent, ToolCallChunk, Usage
 
 __all__ = ["SSEDecoder", "StreamAssembler"]
 
@@ -197,7 +197,8 @@ class StreamAssembler:
     single ``done`` event is emitted at the first of them (OpenAI-style streams, whose usage
     chunk precedes ``[DONE]``, get it at ``[DONE]``); payloads after it are ignored. Tool-call
     fragments are joined per call and their arguments parsed as JSON at the end (text that is
-    not a JSON object is kept as ``{"_raw": text}``). Events that report usage before the end
+    not a JSON object makes an invalid call, see :func:`.parsing.tool_call`). Events that
+    report usage before the end
     (an OpenAI usage chunk, a legacy final chunk) carry it too; the ``done`` event carries the
     final one.
 
@@ -502,11 +503,7 @@ class StreamAssembler:
         if meta.byok:
             usage = usage.model_copy(update={"cost": 0.0})
         calls = [
-            ToolCall(
-                id=state.id or f"call_{index}",
-                name=state.name or "",
-                arguments=parse_arguments("".join(state.arguments)),
-            )
+            tool_call(state.id or f"call_{index}", state.name or "", "".join(state.arguments))
             for index, state in enumerate(self._tools)
         ]
         finish = self._finish

@@ -52,6 +52,12 @@ class Usage(_Model):
     """False when the answer carried no usage at all (e.g. an OpenAI-form stream ending in
     ``[DONE]`` without a usage chunk): the token counts are then unknown (left at 0 only so
     that sums stay numbers), ``cost`` is None and no estimate is made from them."""
+    input_cost: float | None = None
+    """The input tokens' share of ``cost`` (USD), when the answer splits it (``0`` for BYOK);
+    ``None`` when unknown."""
+    output_cost: float | None = None
+    """The output tokens' share of ``cost`` (USD), when the answer splits it (``0`` for
+    BYOK); ``None`` when unknown."""
 
 
 class UsageRecord(BaseModel):
@@ -130,7 +136,17 @@ class ToolCall(_Model):
     name: str
     """The function name."""
     arguments: dict[str, Any] = Field(default_factory=dict)
-    """The parsed JSON arguments."""
+    """The parsed JSON arguments (empty when they could not be parsed: see ``arguments_error``)."""
+    raw_arguments: str | None = None
+    """The argument text as received, kept only when it is not a JSON object."""
+    arguments_error: str | None = None
+    """Why the arguments could not be parsed (invalid or cut-off JSON, not an object); such a
+    call must not be run. ``None`` for a valid call."""
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether the arguments parsed to a JSON object (the call may be run)."""
+        return self.arguments_error is None
 
 
 class GeneratedImage(_Model):

@@ -170,6 +170,7 @@ class Dispatcher:
                     self.finish(call, bytes(fixed.body))
                     return fixed
                 if script.fault == "drop":
+                    record.outcome = "dropped"
                     self.finish(call, None)
                     return DroppedConnection()
                 if script.fault == "delay":
@@ -207,6 +208,8 @@ class Dispatcher:
         if script is not None and script.headers:
             headers.update(script.headers)
         call.record.status = answer.status
+        if fault in _OUTCOMES:
+            call.record.outcome = _OUTCOMES[fault]
         if answer.events is not None:
             events = answer.events
             if fault == "cut_stream":
@@ -218,7 +221,7 @@ class Dispatcher:
             else:
                 events = [*events, DONE]
             call.record.response = events
-            stream = self._stream(call.record.request_id, events, answer.event_delay)
+            stream = self._stream(call.record, events, answer.event_delay, call.request)
             headers["Cache-Control"] = "no-cache"
             return StreamingResponse(stream, answer.status, headers, media_type="text/event-stream")
         if fault == "stream_error":
@@ -233,20 +236,38 @@ class Dispatcher:
         return Response(raw, answer.status, headers, media_type="application/json")
 
     async def _stream(
-        self, stream_id: str, events: list[bytes], delay: float
+        self, record: RequestRecord, events: list[bytes], delay: float, request: Request
     ) -> AsyncIterator[bytes]:
+        """Send ``events``; a client that closes early ends the stream quietly.
+
+        Before every event the stream yields to the event loop and checks whether the client
+        has gone, so a closed connection ends the stream before the next write: no
+        ``socket.send() raised exception.`` noise. The record's ``outcome`` becomes
+        ``"closed_by_client"`` then.
+        """
         state = self.state
+        stream_id = record.request_id
         state.open_stream(stream_id)
+        finished = False
         try:
             for index, event in enumerate(events):
-                if delay and index:
-                    await asyncio.sleep(delay)
+                await asyncio.sleep(delay if delay and index else 0)
+                if await request.is_disconnected():
+                    return
                 if state.stream_stopped(stream_id):
                     yield DONE
+                    finished = True
                     return
                 yield event
+            finished = True
         finally:
+            if not finished:
+                record.outcome = "closed_by_client"
             state.close_stream(stream_id)
+
+
+_OUTCOMES = {"cut_stream": "cut", "stream_error": "error_event", "malformed_json": "malformed"}
+"""The logged ``outcome`` of each fault that corrupts an answer."""
 
 
 def _base_url(request: Request) -> str:

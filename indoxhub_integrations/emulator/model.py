@@ -5,11 +5,12 @@ text, the same tokens and the same vectors.
 
 Chat replies: a tool call when tools are offered (see :func:`choose_tool`), ReAct-format text
 when the conversation carries a ReAct prompt (:mod:`.react`), a sentence using the tool result
-after one, JSON for ``response_format``, else ``Echo from <provider/model>: you said "...".``
+after one, JSON for ``response_format`` (JSON mode answers with the keys the prompt names in
+quotes, else ``{"answer": ...}``), else ``Echo from <provider/model>: you said "...".``
 
-Token counting: ``len(re.findall(r"\\w+|[^\\w\\s]", text))``. A chat prompt counts
-``4 + tokens(text parts) + 85 per image + tokens(tool call names and arguments)`` per message,
-plus ``tokens(json.dumps(tools))`` when tools are offered. Output tokens are the tokens of the
+Token counting is :mod:`indoxhub_integrations.core.tokens` (``len(re.findall(r"\\w+|[^\\w\\s]",
+text))``; a chat prompt adds 4 per message, 85 per image and the tool calls and tools), so
+the adapters' offline counts match the emulator's bills. Output tokens are the tokens of the
 text, the reasoning and each tool call's name and arguments.
 """
 
@@ -23,16 +24,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from indoxhub_integrations.core.tool_history import folded_result_text, is_folded_result
-
+from ..core.tokens import TOKEN, content_text, count_tokens, prompt_tokens
+from ..core.tool_history import folded_result_text, is_folded_result
 from .catalog import CatalogModel
 from .react import react_reply
 from .schema_values import ValueSource, build_value
 
-TOKEN = re.compile(r"\w+|[^\w\s]")
 _WORD = re.compile(r"[a-z0-9]+")
 _PIECE = re.compile(r"\s*\S+")
-_IMAGE_TOKENS = 85
 _SUMMARY_WORDS = 40
 _STOPWORDS = frozenset(
     {
@@ -43,11 +42,6 @@ _STOPWORDS = frozenset(
     }
 )  # fmt: skip
 _FILLER = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit")
-
-
-def count_tokens(text: str) -> int:
-    """The emulator's token count of ``text``."""
-    return len(TOKEN.findall(text)) if text else 0
 
 
 @dataclass
@@ -78,43 +72,6 @@ class Reply:
         self.reasoning_tokens = count_tokens(self.reasoning or "")
         calls = sum(count_tokens(c.name) + count_tokens(c.arguments) for c in self.tool_calls)
         self.output_tokens = count_tokens(self.text) + self.reasoning_tokens + calls
-
-
-def content_text(content: Any) -> tuple[str, int]:
-    """The text of a message's content (string or parts) and how many images it has."""
-    if isinstance(content, str):
-        return content, 0
-    if not isinstance(content, list):
-        return "", 0
-    texts: list[str] = []
-    images = 0
-    for part in content:
-        if not isinstance(part, dict):
-            continue
-        kind = part.get("type")
-        if kind in ("text", "input_text", "output_text") and isinstance(part.get("text"), str):
-            texts.append(part["text"])
-        elif kind in ("image", "image_url", "input_image"):
-            images += 1
-    return " ".join(texts), images
-
-
-def prompt_tokens(messages: list[dict[str, Any]], tools: list[Any] | None = None) -> int:
-    """The input tokens of a chat request."""
-    total = 0
-    for message in messages:
-        text, images = content_text(message.get("content"))
-        total += 4 + count_tokens(text) + _IMAGE_TOKENS * images
-        calls = message.get("tool_calls")
-        if isinstance(calls, list):
-            for call in calls:
-                function = call.get("function") if isinstance(call, dict) else None
-                if isinstance(function, dict):
-                    total += count_tokens(str(function.get("name", "")))
-                    total += count_tokens(str(function.get("arguments", "")))
-    if tools:
-        total += count_tokens(json.dumps(tools, default=str))
-    return total
 
 
 def summary(text: str) -> str:
@@ -229,11 +186,26 @@ def _finish(reply: Reply, text: str, params: dict[str, Any], max_tokens: int | N
     reply.count_output()
 
 
+_QUOTED_KEY = re.compile(r"""['"`]([A-Za-z_][A-Za-z0-9_]{0,63})['"`]""")
+
+
+def requested_keys(text: str) -> list[str]:
+    """The keys a JSON-mode prompt asks for: quoted identifiers in a prompt that mentions
+    JSON (``Return a JSON with 'setup' and 'punchline' keys`` -> ``setup``, ``punchline``)."""
+    if "json" not in text.lower():
+        return []
+    return list(dict.fromkeys(_QUOTED_KEY.findall(text)))
+
+
 def _json_answer(fmt: Any, model: CatalogModel, text: str, images: int) -> str | None:
     if not isinstance(fmt, dict):
         return None
     kind = fmt.get("type")
     if kind == "json_object":
+        keys = requested_keys(text)
+        if keys:
+            topic = summary(text)
+            return json.dumps({key: f"{key.replace('_', ' ')}: {topic}" for key in keys})
         return json.dumps({"answer": _echo(model, text, images)})
     if kind == "json_schema":
         spec = fmt.get("json_schema")

@@ -34,6 +34,10 @@ MAX_KEPT_RESPONSES = 500
 """The log keeps the answer bodies of this many most recent requests (the records stay)."""
 
 
+_BILLED_OUTCOMES = frozenset({"completed", "closed_by_client"})
+"""Outcomes of answers that count in the usage and spend reports."""
+
+
 @dataclass
 class RequestRecord:
     """One request as the emulator saw it. Secrets are masked; headers are not kept."""
@@ -73,6 +77,12 @@ class RequestRecord:
     """The answer's body as sent (JSON bytes, or the SSE events of a stream); served by
     ``/_emulator/requests/{request_id}``, not in the list. Only the last
     :data:`MAX_KEPT_RESPONSES` records keep theirs."""
+    outcome: str = "completed"
+    """How the answer ended: ``completed``, ``cut`` (a ``cut_stream`` fault ended the stream
+    or body early), ``error_event``, ``malformed``, ``dropped`` (no answer), or
+    ``closed_by_client`` (the client closed a stream before its end). The ``status`` is the
+    HTTP status that was sent (a cut stream's is 200: its headers went out first); answers
+    that did not complete are left out of the usage and spend reports."""
 
     def to_json(self) -> dict[str, Any]:
         """The record as the ``/_emulator/requests`` JSON (without the response body)."""
@@ -382,9 +392,14 @@ class EmulatorState:
             return next((r for r in self.log if r.request_id == request_id), None)
 
     def _billed(self) -> list[RequestRecord]:
-        """The successful model calls: what usage and spend reports sum over."""
+        """The successful model calls: what usage and spend reports sum over (a cut stream,
+        an error event or a malformed body is not one)."""
         with self.lock:
-            return [r for r in self.log if r.endpoint and 200 <= r.status < 300]
+            return [
+                r
+                for r in self.log
+                if r.endpoint and 200 <= r.status < 300 and r.outcome in _BILLED_OUTCOMES
+            ]
 
     def usage(self) -> dict[str, Any]:
         """The ``/api/v1/user/usage`` report (the documented ``UsageResponse``).

@@ -138,6 +138,15 @@ class IndoxHubFields(IndoxHubOptions):
         """indoxhub models serialize with ``dumpd``/``dumps`` (secrets as references)."""
         return True
 
+    def configurable_fields(self, **kwargs: Any) -> Any:
+        """Make fields configurable at run time; aliases work too (``model_name`` for
+        ``model``, ``max_completion_tokens`` for ``max_tokens``...), as on ``ChatOpenAI``."""
+        by_alias = {
+            field.alias: name for name, field in type(self).model_fields.items() if field.alias
+        }
+        named = {by_alias.get(key, key): value for key, value in kwargs.items()}
+        return super().configurable_fields(**named)  # type: ignore[misc]
+
 
 class ExtraParamsFields(BaseModel):
     """Extra request parameters, and the collection of unknown constructor arguments."""
@@ -180,8 +189,8 @@ class SamplingFields(ExtraParamsFields):
     temperature: float | None = None
     """Sampling temperature."""
 
-    max_tokens: int | None = None
-    """The most tokens to generate."""
+    max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
+    """The most tokens to generate (``max_completion_tokens`` is accepted as an alias)."""
 
     top_p: float | None = None
     """Nucleus sampling probability mass."""
@@ -194,6 +203,18 @@ class SamplingFields(ExtraParamsFields):
 
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Stop sequences (``stop_sequences`` is accepted as an alias)."""
+
+    n: int | None = None
+    """Answers per prompt. indoxhub returns one answer per request, so only ``1`` (or unset)
+    is accepted; anything else is refused before sending (use ``batch`` for several)."""
+
+    extra_body: dict[str, Any] | None = None
+    """Extra request fields (as on ``ChatOpenAI``): the schema's top-level fields go top-level,
+    the rest into ``additional_params``. Per-call ``extra_body`` is merged over it."""
+
+    stream_usage: bool = True
+    """Put token usage (``usage_metadata``) on the last streamed chunk. The cost stays in its
+    ``response_metadata`` either way."""
 
     def sampling_params(self) -> dict[str, Any]:
         """The instance's sampling parameters that are set."""
@@ -240,7 +261,18 @@ class SamplingFields(ExtraParamsFields):
             )
         byok = per_call_key(call.pop(BYOK_PER_CALL, None))
         model = call.pop("model", None) or default_model
+        if "max_completion_tokens" in call:  # ChatOpenAI's name for it
+            call["max_tokens"] = call.pop("max_completion_tokens")
+        call.pop("stream_usage", None)  # usage always rides on the last chunk
+        answers = call.pop("n", self.n)
+        if answers not in (None, 1):
+            raise InvalidRequestError(
+                f"n={answers!r}: indoxhub returns one answer per chat request. Send the prompt "
+                "several times instead (llm.batch([prompt] * n))."
+            )
         extra = {
+            **(self.extra_body or {}),
+            **(call.pop("extra_body", None) or {}),
             **(call.pop("model_kwargs", None) or {}),
             **(call.pop("additional_params", None) or {}),
         }

@@ -23,6 +23,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
+from ..core.catalog import model_profile
 from ..core.content import tool_choice_to_wire
 from ._fields import (
     BYOK_PER_CALL,
@@ -34,6 +35,7 @@ from ._fields import (
     register_for_load,
     sanitize_params,
 )
+from ._tokens import TokenCounting
 from .errors import IndoxHubInvalidRequestError, map_errors
 from .messages import ChunkBuilder, messages_to_wire, result_to_message
 
@@ -51,7 +53,7 @@ class _IndoxHubBinding(_BindingBase):  # type: ignore[misc, valid-type]
         return super().bind(**mask_per_call_key(kwargs))
 
 
-class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
+class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel):
     """indoxhub chat models (OpenAI, Anthropic, Google, Mistral, DeepSeek, xAI...) in LangChain.
 
     One indoxhub key reaches every provider; add your own provider key (BYOK) to spend no
@@ -146,7 +148,7 @@ class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
         with map_errors():
             wire, model, params, byok = self._request(messages, stop, kwargs)
             events = self.clients.sync.stream_chat(wire, model=model, byok_api_key=byok, **params)
-            builder = ChunkBuilder(model)
+            builder = ChunkBuilder(model, usage=kwargs.get("stream_usage", self.stream_usage))
             for event in events:
                 chunk = builder.feed(event)
                 if chunk is not None:
@@ -163,11 +165,33 @@ class ChatIndoxHub(IndoxHubFields, SamplingFields, BaseChatModel):
             wire, model, params, byok = self._request(messages, stop, kwargs)
             client = self.clients.async_
             events = await client.stream_chat(wire, model=model, byok_api_key=byok, **params)
-            builder = ChunkBuilder(model)
+            builder = ChunkBuilder(model, usage=kwargs.get("stream_usage", self.stream_usage))
             async for event in events:
                 chunk = builder.feed(event)
                 if chunk is not None:
                     yield ChatGenerationChunk(message=chunk)
+
+    # ------------------------------------------------------------------ profile
+    def load_profile(self) -> Any:
+        """Fill ``profile`` from indoxhub's model catalog (one request) and return it.
+
+        Constructors do no network I/O, so ``profile`` starts unset; call this once before
+        handing the model to code that reads limits (agent middleware, summarization). Only
+        what the catalog states is set (``max_input_tokens`` from the context window,
+        ``max_output_tokens``, ``tool_calling``, ``structured_output``, ``image_inputs``,
+        ``reasoning_output``); unknown capabilities stay unset.
+        """
+        with map_errors():
+            info = self.clients.sync.get_model(self.model)
+        self.profile = model_profile(info)  # type: ignore[assignment]
+        return self.profile
+
+    async def aload_profile(self) -> Any:
+        """Async :meth:`load_profile`."""
+        with map_errors():
+            info = await self.clients.async_.get_model(self.model)
+        self.profile = model_profile(info)  # type: ignore[assignment]
+        return self.profile
 
     # ------------------------------------------------------------------ binding
     def bind(self, **kwargs: Any) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from pydantic import Field
 
+from ..core.concurrency import gather_or_cancel
 from ..core.usage import record_from_result
 from ..core.wire import EmbeddingResult
 from ._fields import LC_NAMESPACE, ExtraParamsFields, IndoxHubFields
@@ -113,7 +114,11 @@ class IndoxHubEmbeddings(IndoxHubFields, ExtraParamsFields, Embeddings):
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Embed texts concurrently (at most ``max_concurrency`` requests); order preserved."""
+        """Embed texts concurrently (at most ``max_concurrency`` requests); order preserved.
+
+        When one batch fails, the batches not sent yet are cancelled before the error is
+        raised: nothing more is sent (or billed) after the caller got the error.
+        """
         if not texts:
             return []
         check_texts(texts)
@@ -131,8 +136,8 @@ class IndoxHubEmbeddings(IndoxHubFields, ExtraParamsFields, Embeddings):
         try:
             with map_errors():
                 client = self.clients.async_
-                parts = await asyncio.gather(
-                    *(run(batch) for batch in batches(texts, self.chunk_size))
+                parts = await gather_or_cancel(
+                    run(batch) for batch in batches(texts, self.chunk_size)
                 )
         finally:
             if progress is not None:

@@ -20,6 +20,7 @@ from ._fields import (
     mask_per_call_key,
     register_for_load,
 )
+from ._tokens import TokenCounting
 from .errors import map_errors
 from .messages import result_metadata
 
@@ -60,7 +61,7 @@ def _final_chunk(event: StreamEvent, model: str, streamed: bool) -> GenerationCh
     return GenerationChunk(text=text, generation_info=info)
 
 
-class IndoxHubLLM(IndoxHubFields, SamplingFields, BaseLLM):
+class IndoxHubLLM(TokenCounting, IndoxHubFields, SamplingFields, BaseLLM):
     """indoxhub text completions (``/api/v1/completions``) as a LangChain LLM.
 
     Example:

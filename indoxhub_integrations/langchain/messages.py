@@ -27,6 +27,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import invalid_tool_call as lc_invalid_tool_call
 from langchain_core.messages.tool import tool_call as lc_tool_call
 from langchain_core.messages.tool import tool_call_chunk as lc_tool_call_chunk
 
@@ -35,6 +36,7 @@ from ..core.content import (
     image_part_from_url,
     text_part,
     tool_calls_to_wire,
+    wire_arguments,
 )
 from ..core.errors import InvalidRequestError
 from ..core.wire import ChatResult, GeneratedImage, ResponseMeta, StreamEvent, ToolCall, Usage
@@ -154,10 +156,22 @@ def _tool_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
 
 
 def _ai_tool_calls(message: AIMessage) -> list[ToolCall]:
-    return [
+    """The message's tool calls, then its invalid ones (arguments echoed as received)."""
+    calls = [
         ToolCall(id=call.get("id") or f"call_{index}", name=call["name"], arguments=call["args"])
         for index, call in enumerate(message.tool_calls)
     ]
+    start = len(calls)
+    calls.extend(
+        ToolCall(
+            id=call.get("id") or f"call_{start + index}",
+            name=call.get("name") or "",
+            raw_arguments=call.get("args") or "",
+            arguments_error=call.get("error") or "invalid arguments",
+        )
+        for index, call in enumerate(message.invalid_tool_calls)
+    )
+    return calls
 
 
 def message_to_wire(message: BaseMessage) -> dict[str, Any]:
@@ -169,7 +183,7 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
     if isinstance(message, AIMessage):
         text = content_text(message.content)
         wire: dict[str, Any] = {"role": "assistant", "content": text}
-        if message.tool_calls:
+        if message.tool_calls or message.invalid_tool_calls:
             wire["tool_calls"] = tool_calls_to_wire(_ai_tool_calls(message))
             if not text:
                 wire["content"] = None
@@ -194,7 +208,12 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- indoxhub -> LangChain
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
-    """Standard LangChain usage metadata, with cache-read and reasoning token details."""
+    """Standard LangChain usage metadata, with cache-read and reasoning token details.
+
+    The cost is not put here: langchain-core adds usage dicts with integer-only arithmetic
+    (``add_usage``, used when stream chunks merge and by ``UsageMetadataCallbackHandler``), so
+    a float cost would break every multi-chunk stream. It rides in ``response_metadata``.
+    """
     return UsageMetadata(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
@@ -236,7 +255,33 @@ def _image_block_out(image: GeneratedImage) -> dict[str, Any]:
 
 
 def _lc_tool_calls(calls: Sequence[ToolCall]) -> list[Any]:
-    return [lc_tool_call(name=call.name, args=call.arguments, id=call.id) for call in calls]
+    return [
+        lc_tool_call(name=call.name, args=call.arguments, id=call.id)
+        for call in calls
+        if call.is_valid
+    ]
+
+
+def _lc_invalid_tool_calls(calls: Sequence[ToolCall]) -> list[Any]:
+    """Calls whose arguments did not parse: raw text and error, never run by an agent."""
+    return [
+        lc_invalid_tool_call(
+            name=call.name, args=call.raw_arguments, id=call.id, error=call.arguments_error
+        )
+        for call in calls
+        if not call.is_valid
+    ]
+
+
+def _stream_tool_chunk(call: ToolCall, index: int) -> Any:
+    """A whole call as one ``tool_call_chunk``, so that LangChain's merge classifies it.
+
+    Valid arguments go as received; invalid ones as a JSON *string* (the raw text quoted),
+    which LangChain's merge cannot complete into an object, so the aggregated message lists
+    the call in ``invalid_tool_calls`` (``json.loads(args)`` gives the raw text back).
+    """
+    args = wire_arguments(call) if call.is_valid else json.dumps(call.raw_arguments)
+    return lc_tool_call_chunk(name=call.name, args=args, id=call.id, index=index)
 
 
 def result_to_message(result: ChatResult, requested_model: str) -> AIMessage:
@@ -253,6 +298,7 @@ def result_to_message(result: ChatResult, requested_model: str) -> AIMessage:
         content=content,
         additional_kwargs=additional,
         tool_calls=_lc_tool_calls(result.tool_calls),
+        invalid_tool_calls=_lc_invalid_tool_calls(result.tool_calls),
         usage_metadata=usage_to_metadata(result.usage) if result.usage.reported else None,
         response_metadata=result_metadata(
             result.meta,
@@ -266,55 +312,41 @@ def result_to_message(result: ChatResult, requested_model: str) -> AIMessage:
 class ChunkBuilder:
     """Turns one stream's events into ``AIMessageChunk`` s; the last carries usage and cost.
 
-    Anything the final result holds that no event streamed (text or tool calls that only
-    arrive whole at the end) is put on the last chunk, so the merged message is complete.
+    Anything the final result holds that no event streamed (text that only arrives whole at
+    the end) is put on the last chunk, so the merged message is complete. Tool calls are held
+    back until the stream ends and come whole on the last chunk: LangChain's chunk merge
+    completes cut-off JSON into an object (``{"path": "/tm`` -> ``{"path": "/tm"}``), which
+    would let an agent run a call whose arguments were truncated; whole calls are classified
+    by the core's strict parser instead (see :func:`_stream_tool_chunk`).
     """
 
-    def __init__(self, requested_model: str) -> None:
+    def __init__(self, requested_model: str, *, usage: bool = True) -> None:
         self.requested_model = requested_model
+        self.usage = usage
         self.streamed_text = False
-        self.streamed_tools = False
 
     def feed(self, event: StreamEvent) -> AIMessageChunk | None:
         """Return the chunk for ``event``, or ``None`` when it carries nothing to show."""
         if event.type == "done":
             return self._final(event)
         text = event.text_delta
-        chunks = [
-            lc_tool_call_chunk(
-                name=part.name, args=part.arguments_delta, id=part.id, index=part.index
-            )
-            for part in event.tool_call_chunks
-        ]
         reasoning = event.reasoning_delta
-        if not (text or chunks or reasoning):
+        if not (text or reasoning):
             return None
         self.streamed_text = self.streamed_text or bool(text)
-        self.streamed_tools = self.streamed_tools or bool(chunks)
-        if not (chunks or reasoning):  # the common case: plain text, built cheaply
+        if not reasoning:  # the common case: plain text, built cheaply
             return AIMessageChunk(content=text)
-        return AIMessageChunk(
-            content=text,
-            additional_kwargs={"reasoning_content": reasoning} if reasoning else {},
-            tool_call_chunks=chunks,
-        )
+        return AIMessageChunk(content=text, additional_kwargs={"reasoning_content": reasoning})
 
     def _final(self, event: StreamEvent) -> AIMessageChunk:
         result = event.done_result()
         usage, meta, finish = result.usage, result.meta, result.finish_reason
         text = "" if self.streamed_text else result.text
-        chunks: list[Any] = []
-        if not self.streamed_tools:
-            chunks = [
-                lc_tool_call_chunk(
-                    name=call.name, args=json.dumps(call.arguments), id=call.id, index=i
-                )
-                for i, call in enumerate(result.tool_calls)
-            ]
+        chunks = [_stream_tool_chunk(call, i) for i, call in enumerate(result.tool_calls)]
         return AIMessageChunk(
             content=text,
             tool_call_chunks=chunks,
-            usage_metadata=usage_to_metadata(usage) if usage.reported else None,
+            usage_metadata=usage_to_metadata(usage) if self.usage and usage.reported else None,
             response_metadata=result_metadata(
                 meta, usage, finish_reason=finish, requested_model=self.requested_model
             ),

@@ -3,19 +3,28 @@
 Each tool takes the shared fields (``model`` is the image, speech or transcription model; keys
 and BYOK as for the chat model) plus ``output_dir`` where generated files are written, and
 reports the usage and cost of each request to the active indoxhub callback handlers.
+
+Failures an agent's model can recover from (a bad argument, a missing file or one outside
+``root_dir``, a provider's refusal or failure, a rate limit) come back to the model as the
+tool's answer (a ``ToolException`` handled by ``handle_tool_error``, on by default), holding no
+key. Failures of the account itself (authentication, no credits, a budget exceeded) raise to the
+caller's code (``raise_account_errors=True``, the default), since every later call would fail.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
-from langchain_core.tools import BaseTool
+from langchain_core.tools import BaseTool, ToolException
 from pydantic import BaseModel, Field
 
 from ..core.content import file_under_root, save_audio, save_image
+from ..core.errors import IndoxHubError, tool_error_message
 from ..core.media_download import afetch_images, afetch_speech, fetch_images, fetch_speech
 from ..core.usage import AnyResult, record_from_result
 from ..core.wire import ImageResult, SpeechResult
@@ -32,6 +41,15 @@ class _IndoxHubTool(IndoxHubFields, ExtraParamsFields, BaseTool):
     output_dir: str | None = None
     """Folder for generated files (default: ``<temp dir>/indoxhub``)."""
 
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    """How a recoverable failure reaches the agent: ``True`` (default) returns its message to
+    the model as the tool's answer, a string or function replaces the message, ``False``
+    raises the ``ToolException`` to the caller instead."""
+
+    raise_account_errors: bool = True
+    """Raise authentication, credit and budget failures to the caller (default). ``False``
+    treats them like the others: a message to the model."""
+
     @classmethod
     def is_lc_serializable(cls) -> bool:
         """Tools are not serialized (their ``repr`` still masks every key)."""
@@ -39,6 +57,18 @@ class _IndoxHubTool(IndoxHubFields, ExtraParamsFields, BaseTool):
 
     def _folder(self) -> Path:
         return Path(self.output_dir) if self.output_dir else Path(tempfile.gettempdir(), "indoxhub")
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Core errors inside the block: account-level ones raise, the rest become
+        ``ToolException`` s with a key-free message for the model."""
+        try:
+            with map_errors():
+                yield
+        except IndoxHubError as error:
+            if error.account_level and self.raise_account_errors:
+                raise
+            raise ToolException(tool_error_message(error)) from None
 
     @staticmethod
     def _report(result: AnyResult, run_manager: RunManager | None) -> None:
@@ -122,7 +152,7 @@ class IndoxHubImageGenerationTool(_IndoxHubTool):
         n: int = 1,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, list[dict[str, Any]]]:
-        with map_errors():
+        with self._errors():
             params = self._params(size, aspect_ratio, n)
             result = self.clients.sync.generate_image(prompt, model=self.model, **params)
         self._report(result, run_manager)
@@ -137,7 +167,7 @@ class IndoxHubImageGenerationTool(_IndoxHubTool):
         n: int = 1,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, list[dict[str, Any]]]:
-        with map_errors():
+        with self._errors():
             params = self._params(size, aspect_ratio, n)
             result = await self.clients.async_.generate_image(prompt, model=self.model, **params)
         self._report(result, run_manager)
@@ -204,7 +234,7 @@ class IndoxHubTextToSpeechTool(_IndoxHubTool):
         voice: str | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, bytes | dict[str, Any]]:
-        with map_errors():
+        with self._errors():
             result = self.clients.sync.text_to_speech(text, model=self.model, **self._params(voice))
         self._report(result, run_manager)
         with map_errors():  # a URL answer is downloaded into output_dir
@@ -216,7 +246,7 @@ class IndoxHubTextToSpeechTool(_IndoxHubTool):
         voice: str | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, bytes | dict[str, Any]]:
-        with map_errors():
+        with self._errors():
             result = await self.clients.async_.text_to_speech(
                 text, model=self.model, **self._params(voice)
             )
@@ -269,7 +299,7 @@ class IndoxHubSpeechToTextTool(_IndoxHubTool):
         language: str | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> str:
-        with map_errors():
+        with self._errors():
             result = self.clients.sync.speech_to_text(
                 file_under_root(audio_path, self.root_dir), model=self.model,
                 **self._params(language),
@@ -283,7 +313,7 @@ class IndoxHubSpeechToTextTool(_IndoxHubTool):
         language: str | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> str:
-        with map_errors():
+        with self._errors():
             result = await self.clients.async_.speech_to_text(
                 file_under_root(audio_path, self.root_dir), model=self.model,
                 **self._params(language),

@@ -34,11 +34,13 @@ from pydantic import BaseModel, Field, field_validator
 
 from ..core.byok import split_model
 from ..core.content import merge_params, parse_arguments, tool_choice_to_wire
+from ..core.errors import InvalidToolCallError
 from ..core.wire import ChatResult, StreamEvent
 from ._fields import BYOK_KWARG, IndoxHubConnection, protect_kwargs
 from ._protected import IndoxHubStructuredLLM, ProtectedToolCalls, public
 from .instrumentation import dispatch_usage
 from .messages import (
+    INVALID_TOOL_CALLS_KEY,
     ChatStream,
     CompletionStream,
     chat_response,
@@ -331,7 +333,29 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
         error_on_no_tool_call: bool = True,
         **kwargs: Any,
     ) -> list[ToolSelection]:
-        """The tool calls in a response (or in a streamed chunk: the calls so far)."""
+        """The tool calls in a response (or in a streamed chunk: the calls so far).
+
+        Raises:
+            InvalidToolCallError: When the model's answer calls a tool with arguments that are
+                not a JSON object (cut off by ``max_tokens`` or malformed): such a call is
+                never turned into a selection, so an agent cannot run the tool with its
+                default arguments. Raise ``max_tokens`` or ask again.
+        """
+        invalid = response.message.additional_kwargs.get(INVALID_TOOL_CALLS_KEY)
+        if invalid:
+            first = invalid[0]
+            raise InvalidToolCallError(
+                f"{self.model} called tool {first['name']!r} with arguments that are not a "
+                f"JSON object ({first['error']}); the call was not run. Raise max_tokens if "
+                "the answer was cut off, or ask again.",
+                details={
+                    "tool_name": first["name"],
+                    "tool_call_id": first["id"],
+                    "arguments": first["args"],
+                    "error": first["error"],
+                    "invalid_tool_calls": invalid,
+                },
+            )
         selections = [
             ToolSelection(
                 tool_id=block.tool_call_id or f"call_{index}",

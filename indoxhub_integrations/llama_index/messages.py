@@ -38,8 +38,8 @@ from ..core.content import (
     image_part_from_path,
     image_part_from_url,
     join_tool_call_chunks,
-    parse_arguments,
     text_part,
+    tool_call,
     tool_calls_to_wire,
 )
 from ..core.errors import InvalidRequestError
@@ -129,10 +129,10 @@ def _legacy_tool_calls(value: Any) -> list[ToolCall]:
             continue
         function = data.get("function") or {}
         calls.append(
-            ToolCall(
-                id=str(data.get("id") or f"call_{index}"),
-                name=str(function.get("name") or data.get("name") or ""),
-                arguments=parse_arguments(function.get("arguments", data.get("arguments"))),
+            tool_call(
+                str(data.get("id") or f"call_{index}"),
+                str(function.get("name") or data.get("name") or ""),
+                function.get("arguments", data.get("arguments")),
             )
         )
     return calls
@@ -142,11 +142,7 @@ def tool_calls_in_message(message: ChatMessage) -> list[ToolCall]:
     """The tool calls of an assistant message: ``ToolCallBlock`` s, else the legacy
     ``additional_kwargs["tool_calls"]`` (OpenAI objects or dicts)."""
     calls = [
-        ToolCall(
-            id=block.tool_call_id or f"call_{index}",
-            name=block.tool_name,
-            arguments=parse_arguments(block.tool_kwargs),
-        )
+        tool_call(block.tool_call_id or f"call_{index}", block.tool_name, block.tool_kwargs)
         for index, block in enumerate(b for b in message.blocks if isinstance(b, ToolCallBlock))
     ]
     return calls or _legacy_tool_calls(message.additional_kwargs.get("tool_calls"))
@@ -184,8 +180,10 @@ def message_to_wire(message: ChatMessage) -> dict[str, Any]:
 
 def messages_to_wire(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     """A LlamaIndex conversation as indoxhub message dicts."""
-    if isinstance(messages, str) or not isinstance(messages, Sequence) or not all(
-        isinstance(message, ChatMessage) for message in messages
+    if (
+        isinstance(messages, str)
+        or not isinstance(messages, Sequence)
+        or not all(isinstance(message, ChatMessage) for message in messages)
     ):
         raise InvalidRequestError(
             "chat() takes a list of llama_index ChatMessage objects, e.g. "
@@ -256,8 +254,21 @@ def image_block_from_generated(image: GeneratedImage) -> ImageBlock | None:
     return None
 
 
+INVALID_TOOL_CALLS_KEY = "invalid_tool_calls"
+"""``ChatMessage.additional_kwargs`` key listing the calls whose arguments did not parse."""
+
+
 def _tool_call_block(call: ToolCall) -> ToolCallBlock:
-    return ToolCallBlock(tool_call_id=call.id, tool_name=call.name, tool_kwargs=call.arguments)
+    kwargs = call.arguments if call.is_valid else call.raw_arguments or ""
+    return ToolCallBlock(tool_call_id=call.id, tool_name=call.name, tool_kwargs=kwargs)
+
+
+def _invalid_calls(calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
+    return [
+        dict(id=call.id, name=call.name, args=call.raw_arguments, error=call.arguments_error)
+        for call in calls
+        if not call.is_valid
+    ]
 
 
 def assistant_message(
@@ -285,7 +296,9 @@ def assistant_message(
     blocks.extend(_tool_call_block(call) for call in tool_calls)
     if partial_calls:
         blocks.extend(_partial_blocks(partial_calls))
-    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks)
+    invalid = _invalid_calls(tool_calls)
+    extra = {INVALID_TOOL_CALLS_KEY: invalid} if invalid else {}
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
 
 
 def _partial_blocks(chunks: Sequence[ToolCallChunk]) -> list[ToolCallBlock]:

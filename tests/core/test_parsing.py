@@ -243,10 +243,12 @@ def test_chat_legacy_cost_breakdown_parts_and_images_in_index_order() -> None:
 
 def test_chat_legacy_tool_calls_generated_id_and_raw_arguments() -> None:
     result = parse_chat(load("chat_legacy_tool_calls.json"), {})
-    assert [(c.id, c.name, c.arguments) for c in result.tool_calls] == [
-        ("call_abc", "get_weather", {"city": "Tokyo"}),
-        ("call_1", "lookup", {"_raw": "{not json"}),
+    assert [(c.id, c.name, c.arguments, c.raw_arguments) for c in result.tool_calls] == [
+        ("call_abc", "get_weather", {"city": "Tokyo"}, None),
+        ("call_1", "lookup", {}, "{not json"),
     ]
+    assert result.tool_calls[0].is_valid and not result.tool_calls[1].is_valid
+    assert "invalid JSON" in (result.tool_calls[1].arguments_error or "")
     assert result.finish_reason == "tool_calls"
     assert result.usage.cost == 0.000021
 
@@ -330,19 +332,25 @@ def test_chat_openai_null_content_and_legacy_function_call() -> None:
 
 
 @pytest.mark.parametrize(
-    ("arguments", "expected"),
+    ("arguments", "expected", "raw", "error"),
     [
-        ('{"a": 1}', {"a": 1}),
-        ({"a": 1}, {"a": 1}),
-        ("", {}),
-        (None, {}),
-        ("[1, 2]", {"_raw": "[1, 2]"}),
-        ('{"a": ', {"_raw": '{"a": '}),
+        ('{"a": 1}', {"a": 1}, None, None),
+        ({"a": 1}, {"a": 1}, None, None),
+        ("", {}, None, None),
+        (None, {}, None, None),
+        ("[1, 2]", {}, "[1, 2]", "must be a JSON object, got list"),
+        ('{"a": ', {}, '{"a": ', "invalid JSON"),
+        ('{"path": "/tm', {}, '{"path": "/tm', "invalid JSON"),
     ],
 )
-def test_chat_tool_arguments(arguments: Any, expected: dict[str, Any]) -> None:
+def test_chat_tool_arguments(
+    arguments: Any, expected: dict[str, Any], raw: str | None, error: str | None
+) -> None:
     body = {"data": None, "tool_calls": [{"function": {"name": "f", "arguments": arguments}}]}
-    assert parse_chat(body, {}).tool_calls[0].arguments == expected
+    call = parse_chat(body, {}).tool_calls[0]
+    assert (call.arguments, call.raw_arguments) == (expected, raw)
+    assert call.is_valid is (error is None)
+    assert error is None or error in (call.arguments_error or "")
 
 
 def test_chat_responses_statuses_and_output_text_fallback() -> None:

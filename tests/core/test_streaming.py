@@ -469,9 +469,10 @@ def test_openai_reasoning_content_and_mixed_chunk() -> None:
     result = done_of(events).result
     assert result is not None
     assert (result.reasoning, result.text) == ("hmm ", "Hi")
-    assert [(c.id, c.name, c.arguments) for c in result.tool_calls] == [
-        ("call_0", "f", {"_raw": "{bad"})
+    assert [(c.id, c.name, c.arguments, c.raw_arguments) for c in result.tool_calls] == [
+        ("call_0", "f", {}, "{bad")
     ]
+    assert not result.tool_calls[0].is_valid
 
 
 def test_responses_text_only_in_item_done_and_reasoning_item() -> None:

@@ -285,6 +285,11 @@ def test_json_object_and_json_schema(
     fmt = {"type": "json_object"}
     answer = client.post(CHAT, json=chat_body("hi", additional_params={"response_format": fmt}))
     assert "answer" in json.loads(answer.json()["output"][0]["content"][0]["text"])
+    asks = "Return a JSON object with 'setup' and \"punchline\" keys."
+    keyed = client.post(CHAT, json=chat_body(asks, additional_params={"response_format": fmt}))
+    parsed = json.loads(keyed.json()["output"][0]["content"][0]["text"])
+    assert list(parsed) == ["setup", "punchline"]
+    assert all(isinstance(value, str) for value in parsed.values())
     schema = {
         "type": "object",
         "properties": {

@@ -142,6 +142,33 @@ def test_cut_stream_fault(
     truncated = client.post(CHAT, json=chat_body())
     with pytest.raises(json.JSONDecodeError):
         truncated.json()
+    cut_stream, cut_body = emulator.requests[-2:]
+    assert (cut_stream.fault, cut_stream.outcome) == ("cut_stream", "cut")
+    assert (cut_body.fault, cut_body.outcome) == ("cut_stream", "cut")
+    assert emulator.usage()["total_requests"] == 0  # a cut is not a completed, billed answer
+
+
+def test_client_closing_a_stream_early_is_logged_quietly(
+    emulator: IndoxHubEmulator, chat_body: Body, capfd: pytest.CaptureFixture[str]
+) -> None:
+    body = chat_body(stream=True)
+    body["messages"][-1]["content"] = "word " * 3000
+    body["additional_params"] = {"emulator_event_delay": 0.001}
+    headers = {"Authorization": f"Bearer {emulator.api_key}"}
+    with (
+        httpx.Client(base_url=emulator.base_url, headers=headers) as own,
+        own.stream("POST", CHAT, json=body) as response,
+    ):
+        for number, _ in enumerate(response.iter_lines()):
+            if number > 2:
+                break
+    with httpx.Client(base_url=emulator.base_url) as control:
+        for _ in range(500):  # the stream ends when the server notices the close
+            if emulator.requests[0].outcome == "closed_by_client":
+                break
+            control.get("/_emulator/health")
+    assert emulator.requests[0].outcome == "closed_by_client"
+    assert "socket.send()" not in capfd.readouterr().err
 
 
 def test_stream_error_fault(

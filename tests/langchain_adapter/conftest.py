@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import struct
+import sys
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+# --import-mode=importlib leaves sys.path alone: make this folder's helper module importable.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 def tiny_png(width: int = 4, height: int = 4) -> bytes:

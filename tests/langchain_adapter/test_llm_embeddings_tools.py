@@ -207,3 +207,29 @@ async def test_async_embeddings_concurrency_is_bounded(
     vectors = await embeddings.aembed_documents([f"t{i}" for i in range(8)])
     assert len(vectors) == 8
     assert peak == 2
+
+
+@pytest.mark.parametrize("max_concurrency", [1, 4])
+async def test_aembed_documents_cancels_the_other_batches_on_failure(
+    emulator: Any, max_concurrency: int
+) -> None:
+    from indoxhub_integrations.errors import InvalidRequestError
+
+    embeddings = IndoxHubEmbeddings(
+        base_url=emulator.base_url,
+        api_key=emulator.api_key,
+        chunk_size=1,
+        max_concurrency=max_concurrency,
+    )
+    emulator.enqueue("/embeddings", status=400, json={"detail": "bad batch"})
+    with pytest.raises(InvalidRequestError):
+        await embeddings.aembed_documents([f"text {i}" for i in range(20)])
+
+    def sent() -> int:
+        return sum(1 for r in emulator.requests if r.path.endswith("/embeddings"))
+
+    after_error = sent()
+    assert 1 <= after_error <= max_concurrency  # only what was already in flight
+    # One more round trip on the same client: anything left running would have sent by now.
+    await embeddings.aembed_query("later")
+    assert sent() == after_error + 1
