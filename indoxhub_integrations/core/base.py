@@ -338,10 +338,7 @@ class BaseClient:
 
     def _video_downloader(self) -> video.VideoDownloader:
         s = self.settings
-        return video.VideoDownloader(
-            timeout=float(s.timeout) if s.timeout else 600.0,
-            allow_insecure_http=s.allow_insecure_http,
-        )
+        return video.VideoDownloader(timeout=max(600.0, float(s.timeout or 0)))
 
     def _with_downloader(self, item: Any) -> Any:
         video.attach(self._video_downloader(), item)

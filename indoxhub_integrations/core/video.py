@@ -9,7 +9,6 @@ differ only in how they sleep and send.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 import time
@@ -19,8 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from ._values import as_int, as_map, as_num, as_str, shape_error
 from .errors import (
     InvalidRequestError,
@@ -28,6 +25,7 @@ from .errors import (
     VideoJobCancelledError,
     VideoWaitTimeout,
 )
+from .media_download import adownload_media_to, download_media_to
 from .parsing import common_fields
 from .payloads import _finish, _merge_additional, split_model, split_params, validate_model
 from .wire import GeneratedVideo, VideoJob, VideoResult
@@ -383,24 +381,6 @@ MAX_VIDEO_BYTES = 1 << 30
 """The largest video file ``save`` downloads (1 GiB)."""
 
 
-def _check_download_url(url: str, allow_insecure_http: bool) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return
-    if parts.scheme == "http":
-        host = (parts.hostname or "").strip("[]")
-        try:
-            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if loopback or allow_insecure_http:
-            return
-    raise _fail(
-        f"Refusing to download {parts.scheme}://{parts.hostname}/...: videos are fetched over "
-        "https (or plain http on this machine's loopback only)."
-    )
-
-
 def _target(video: GeneratedVideo, path: Path) -> Path:
     """The file to write: ``path`` itself when it names a file (it has an extension), else a
     file named by the server inside the folder ``path`` (created when missing)."""
@@ -414,80 +394,27 @@ def _target(video: GeneratedVideo, path: Path) -> Path:
     return path
 
 
-class _Sink:
-    """Where one download goes: a ``.part`` file renamed into place once complete; enforces the
-    size limit and the deadline, and removes the partial file on any failure."""
-
-    def __init__(self, downloader: VideoDownloader, video: GeneratedVideo, path: Path) -> None:
-        self.url = video.url or ""
-        _check_download_url(self.url, downloader.allow_insecure_http)
-        self.downloader = downloader
-        self.target = _target(video, path)
-        self.partial = self.target.with_name(self.target.name + ".part")
-        self.deadline = time.monotonic() + downloader.timeout
-        self.received = 0
-
-    def __enter__(self) -> _Sink:
-        self.file = self.partial.open("wb")
-        return self
-
-    def check(self, response: httpx.Response) -> None:
-        if response.status_code != 200:
-            raise _fail(f"The video's URL answered {response.status_code}; nothing was saved.")
-
-    def write(self, chunk: bytes) -> None:
-        self.received += len(chunk)
-        if self.received > self.downloader.max_bytes:
-            raise _fail(f"The video is larger than {self.downloader.max_bytes} bytes; not saved.")
-        if time.monotonic() > self.deadline:
-            raise VideoWaitTimeout(f"Downloading the video took over {self.downloader.timeout} s.")
-        self.file.write(chunk)
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _: Any) -> None:
-        self.file.close()
-        if exc is None:
-            self.partial.replace(self.target)
-            return
-        self.partial.unlink(missing_ok=True)
-        if isinstance(exc, httpx.HTTPError):
-            raise _fail(f"The video could not be downloaded: {type(exc).__name__}") from None
-
-
 @dataclass(frozen=True)
 class VideoDownloader:
     """Saves generated videos: no indoxhub credentials, https (or loopback http), a size limit
     and a deadline for the whole download. Attached to every video a client returns."""
 
     timeout: float = 600.0
-    allow_insecure_http: bool = False
+    """Deadline of one whole download, in seconds."""
     max_bytes: int = MAX_VIDEO_BYTES
-
-    def _http_options(self) -> dict[str, Any]:
-        return {"timeout": self.timeout, "follow_redirects": False, "trust_env": False}
+    """Largest accepted video file."""
 
     def save(self, video: GeneratedVideo, path: Path) -> Path:
-        """Download ``video`` to ``path`` (a file, or a directory to put it in)."""
-        with (
-            _Sink(self, video, path) as sink,
-            httpx.Client(**self._http_options()) as http,
-            http.stream("GET", sink.url) as response,
-        ):
-            sink.check(response)
-            for chunk in response.iter_bytes():
-                sink.write(chunk)
-        return sink.target
+        """Download ``video`` to ``path`` (a file, or a folder to put it in)."""
+        target = _target(video, path)
+        return download_media_to(video.url or "", target, max_bytes=self.max_bytes,
+                                 timeout=self.timeout)  # fmt: skip
 
     async def asave(self, video: GeneratedVideo, path: Path) -> Path:
         """Async :meth:`save`."""
-        with _Sink(self, video, path) as sink:
-            async with (
-                httpx.AsyncClient(**self._http_options()) as http,
-                http.stream("GET", sink.url) as response,
-            ):
-                sink.check(response)
-                async for chunk in response.aiter_bytes():
-                    sink.write(chunk)
-        return sink.target
+        target = _target(video, path)
+        return await adownload_media_to(video.url or "", target, max_bytes=self.max_bytes,
+                                        timeout=self.timeout)  # fmt: skip
 
 
 def attach(downloader: VideoDownloader, *items: VideoJob | VideoResult) -> None:

@@ -242,8 +242,9 @@ class GeneratedVideo(_Model):
         a folder (an existing one, or any path without an extension; created when missing) to
         put the server's file name in.
 
-        The download follows the client's transport rules (https, or http to loopback only; a
-        size limit; a deadline) and sends no indoxhub credentials to the file's host.
+        The download follows the core's media rules (https, or http to loopback only; no
+        redirects; a 1 GiB limit; a deadline) and sends no indoxhub credentials to the file's
+        host; the file appears complete or not at all.
 
         Returns:
             The path written.

@@ -14,7 +14,6 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from pydantic import BaseModel, Field
 
 from ..core.wire import VideoJob, VideoResult
-from .errors import map_errors
 from .tools import RunManager, _IndoxHubTool
 
 
@@ -38,7 +37,10 @@ class IndoxHubVideoGenerationTool(_IndoxHubTool):
 
     The tool waits for the job (``poll_interval``, ``wait_timeout``), saves the video files
     under ``output_dir`` and returns their paths; the artifact lists each video's ``path``,
-    ``url``, ``content_type`` and ``file_size`` with the ``job_id`` and ``cost``.
+    ``url``, ``content_type`` and ``file_size`` with the ``job_id`` and ``cost``. As with the
+    other media tools, a failed job (a content-policy refusal, a provider error), a wait that
+    timed out (its message says how to resume the job) or a bad argument comes back to the
+    model as the tool's answer; authentication, credit and budget failures raise.
 
     Example:
         .. code-block:: python
@@ -114,7 +116,7 @@ class IndoxHubVideoGenerationTool(_IndoxHubTool):
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
         client = self.clients.sync
-        with map_errors():
+        with self._errors():
             params = self._params(duration, aspect_ratio)
             job = client.generate_video(prompt, model=self.model, **params)
             self._report(job, run_manager)
@@ -133,7 +135,7 @@ class IndoxHubVideoGenerationTool(_IndoxHubTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
         client = self.clients.async_
-        with map_errors():
+        with self._errors():
             params = self._params(duration, aspect_ratio)
             job = await client.generate_video(prompt, model=self.model, **params)
             self._report(job, run_manager)

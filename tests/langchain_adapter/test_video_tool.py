@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import ToolMessage
+from langchain_core.tools import ToolException
 
 from indoxhub_integrations.emulator.video_media import mp4_info
-from indoxhub_integrations.errors import VideoGenerationError, VideoWaitTimeout
+from indoxhub_integrations.errors import InsufficientCreditsError
 from indoxhub_integrations.langchain import IndoxHubVideoGenerationTool, get_indoxhub_callback
 
 GOOGLE_KEY = "AIzaSyCANARYBYOKgoogle0000000000000"
@@ -69,15 +70,26 @@ async def test_the_async_tool_with_byok(emulator: Any, tmp_path: Path) -> None:
     assert GOOGLE_KEY not in repr(tool)
 
 
-def test_failures_and_timeouts_reach_the_caller(emulator: Any, tmp_path: Path) -> None:
+def test_failures_and_timeouts_come_back_to_the_model(emulator: Any, tmp_path: Path) -> None:
     tool = _tool(emulator, tmp_path)
     emulator.enqueue("/videos/generations", fault="video_failed")
-    with pytest.raises(VideoGenerationError, match="content policy"):
-        tool.invoke({"prompt": "x"})
+    message = tool.invoke({"type": "tool_call", "id": "c1", "name": tool.name,
+                           "args": {"prompt": "x"}})  # fmt: skip
+    assert message.status == "error" and "content policy" in message.content
     emulator.enqueue("/videos/generations", fault="video_stuck")
-    with pytest.raises(VideoWaitTimeout, match="wait_for_video"):
-        _tool(emulator, tmp_path, wait_timeout=0).invoke({"prompt": "x"})
+    timed_out = _tool(emulator, tmp_path, wait_timeout=0).invoke({"prompt": "x"})
+    assert "wait_for_video" in timed_out  # the model learns how the job can be resumed
+    strict = _tool(emulator, tmp_path, handle_tool_error=False)
+    emulator.enqueue("/videos/generations", fault="video_failed")
+    with pytest.raises(ToolException, match="content policy"):
+        strict.invoke({"prompt": "x"})
     assert not list(tmp_path.iterdir())
+
+
+def test_account_failures_raise_to_the_caller(emulator: Any, tmp_path: Path) -> None:
+    emulator.set_credits(0)
+    with pytest.raises(InsufficientCreditsError):
+        _tool(emulator, tmp_path).invoke({"prompt": "x"})
 
 
 def test_get_indoxhub_callback_verified_with_the_server(emulator: Any) -> None:
