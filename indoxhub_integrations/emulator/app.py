@@ -144,6 +144,7 @@ class Dispatcher:
         request_id = f"req_{uuid.uuid4().hex}"
         path = request.scope["path"]
         record = RequestRecord(request.method, path, request_id=request_id, endpoint=endpoint)
+        record.generation = state.generation
         call = Call(state, record, time.perf_counter(), _base_url(request), request=request)
         headers = {"X-Request-ID": request_id}
         form: FormData | None = None

@@ -172,6 +172,9 @@ def admit(call: Call, model: CatalogModel, bill: Bill, input_tokens: int, tokens
             },
             {"Retry-After": str(limited.retry_after)},
         )
+    if state.stale(record):  # arrived before a reset: the account it belonged to is gone
+        record.cost = 0.0
+        return Bill()
     balance = state.charge(bill.total, tokens)
     if balance is not None:
         raise detail(

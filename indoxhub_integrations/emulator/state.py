@@ -84,10 +84,15 @@ class RequestRecord:
     HTTP status that was sent (a cut stream's is 200: its headers went out first); answers
     that did not complete are left out of the usage and spend reports."""
 
+    generation: int = field(default=-1, repr=False)
+    """The state's reset count when the request arrived (``-1``: not stamped). A request that
+    was still running when the emulator was reset belongs to the old log: it is not recorded
+    (nor charged) into the new one."""
+
     def to_json(self) -> dict[str, Any]:
         """The record as the ``/_emulator/requests`` JSON (without the response body)."""
         data = asdict(replace(self, response=None))
-        del data["response"]
+        del data["response"], data["generation"]
         return data
 
     def response_json(self) -> dict[str, Any]:
@@ -372,8 +377,19 @@ class EmulatorState:
                 self._hour_tokens += tokens
             return None
 
+    @property
+    def generation(self) -> int:
+        """How many times the state was reset (requests are stamped with it on arrival)."""
+        return self._generation
+
+    def stale(self, record: RequestRecord) -> bool:
+        """True when ``record``'s request arrived before the latest reset."""
+        return record.generation >= 0 and record.generation != self._generation
+
     def record(self, record: RequestRecord) -> None:
         with self.lock:
+            if self.stale(record):  # it began before a reset: not part of the new log
+                return
             self._seq += 1
             record.seq = self._seq
             self.log.append(record)

@@ -270,3 +270,20 @@ def test_http_control_routes(
     assert emulator.credits == 100.0
     assert control.get("/_emulator/files/missing.png").status_code == 404
     control.close()
+
+
+def test_a_request_still_running_at_a_reset_stays_out_of_the_new_log(
+    emulator: IndoxHubEmulator, chat_body: Body
+) -> None:
+    emulator.enqueue(fault="delay", delay=0.3)
+    headers = {"Authorization": f"Bearer {emulator.api_key}"}
+    with httpx.Client(base_url=emulator.base_url, headers=headers) as slow:
+        with pytest.raises(httpx.ReadTimeout):
+            slow.post(CHAT, json=chat_body(), timeout=0.05)
+        emulator.reset()  # the delayed request is still sleeping on the server
+        credits = emulator.credits
+        # a request made after the reset completes after the delayed one has finished too
+        emulator.enqueue(fault="delay", delay=0.4)
+        assert slow.post(CHAT, json=chat_body(), timeout=5).status_code == 200
+    assert [r.status for r in emulator.requests] == [200]
+    assert emulator.credits == credits - emulator.requests[0].cost
