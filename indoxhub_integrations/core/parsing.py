@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Literal, get_args
 
+import pydantic_core
+
 from ._values import (
     BYPASS_HEADERS,
     EMPTY,
@@ -104,6 +106,20 @@ def tool_call(call_id: str, name: str, value: Any) -> ToolCall:
     return ToolCall(
         id=call_id, name=name, arguments=arguments, raw_arguments=raw, arguments_error=error
     )
+
+
+def parse_partial_arguments(text: str) -> dict[str, Any]:
+    """The arguments a streamed tool call holds so far: an unfinished JSON object is read up
+    to its last complete member (a trailing string as far as it goes), as streaming parsers of
+    structured output expect. Text that is not the start of a JSON object gives ``{}``.
+    """
+    if not text.strip():
+        return {}
+    try:
+        parsed = pydantic_core.from_json(text, allow_partial="trailing-strings")
+    except ValueError:
+        return {}
+    return dict(parsed) if isinstance(parsed, dict) else {}
 
 
 def text_of(value: Any) -> str:

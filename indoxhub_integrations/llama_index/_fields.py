@@ -10,7 +10,9 @@ rebuilt from its dict reads them from the environment).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import SecretStr
@@ -56,6 +58,44 @@ def protect_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(nested, Mapping):
         protected["llm_kwargs"] = protect_kwargs(nested)
     return protected
+
+
+_CALL_KEY: ContextVar[SecretStr | None] = ContextVar("indoxhub_call_key", default=None)
+
+
+def pop_call_key(kwargs: dict[str, Any]) -> CallSecret | None:
+    """Remove ``byok_api_key`` from ``kwargs`` (prompt template arguments) and protect it."""
+    key = kwargs.pop(BYOK_KWARG, None)
+    if key is None:
+        return None
+    if not isinstance(key, str | SecretStr):
+        raise TypeError(f"{BYOK_KWARG} must be a string or SecretStr, got {type(key).__name__}.")
+    protected = protect_kwargs({BYOK_KWARG: key})[BYOK_KWARG]
+    assert isinstance(protected, CallSecret)
+    return protected
+
+
+@contextmanager
+def call_key(key: SecretStr | None) -> Iterator[None]:
+    """Within the block, requests without a per-call key of their own use ``key``.
+
+    ``predict``/``stream``/``apredict``/``astream`` take the key out of the prompt arguments
+    (where LlamaIndex would format it into the prompt and copy it into its events and spans)
+    and hold it here while LlamaIndex builds and sends the request.
+    """
+    if key is None:
+        yield
+        return
+    token = _CALL_KEY.set(key)
+    try:
+        yield
+    finally:
+        _CALL_KEY.reset(token)
+
+
+def current_call_key() -> SecretStr | None:
+    """The key held by :func:`call_key` in this context, if any."""
+    return _CALL_KEY.get()
 
 
 class IndoxHubConnection(IndoxHubOptions):

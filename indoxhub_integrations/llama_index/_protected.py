@@ -18,7 +18,7 @@ from llama_index.core.instrumentation import DISPATCHER_SPAN_DECORATED_ATTR
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.structured_llm import StructuredLLM
 
-from ._fields import protect_kwargs
+from ._fields import BYOK_KWARG, call_key, pop_call_key, protect_kwargs
 
 if TYPE_CHECKING:
     _ToolCallingBase = FunctionCallingLLM
@@ -41,12 +41,13 @@ def protected(base: type, name: str) -> Any:
     coroutine function exactly when the original is, and is marked as traced already.
     """
     original = getattr(base, name)
+    prepare = _structured_kwargs if name in _STRUCTURED_PREDICT else protect_kwargs
 
     async def async_method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return await original(self, *args, **protect_kwargs(kwargs))
+        return await original(self, *args, **prepare(kwargs))
 
     def sync_method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return original(self, *args, **protect_kwargs(kwargs))
+        return original(self, *args, **prepare(kwargs))
 
     method = async_method if inspect.iscoroutinefunction(original) else sync_method
     functools.update_wrapper(method, original)
@@ -57,6 +58,58 @@ def protected(base: type, name: str) -> Any:
     return public(method)
 
 
+def _structured_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``structured_predict(..., byok_api_key=k)``: the key moves into ``llm_kwargs``.
+
+    LlamaIndex treats extra keyword arguments of the structured family as prompt template
+    variables (formatted into the prompt, copied into ``LLMStructuredPredictStartEvent``); the
+    key belongs to the request, which LlamaIndex builds from ``llm_kwargs``.
+    """
+    rest = dict(kwargs)
+    key = pop_call_key(rest)
+    if key is not None:
+        nested = dict(rest.get("llm_kwargs") or {})
+        nested.setdefault(BYOK_KWARG, key)
+        rest["llm_kwargs"] = nested
+    return protect_kwargs(rest)
+
+
+def predicting(base: type, name: str) -> Any:
+    """A public override of ``base.<name>`` (``predict``, ``stream``...) that takes a per-call
+    ``byok_api_key`` out of the prompt arguments and uses it for the request.
+
+    Without this, LlamaIndex formats the key into the prompt as a template variable and copies
+    it into ``LLMPredictStartEvent.template_args`` and the span's ``prompt_args``, and the
+    request is billed to the platform. The key is held in a context variable (see
+    :func:`~._fields.call_key`) while LlamaIndex builds and sends the request, so no event,
+    span or callback payload of the call holds it.
+    """
+    original = getattr(base, name)
+
+    async def async_method(self: Any, prompt: Any, **prompt_args: Any) -> Any:
+        key = pop_call_key(prompt_args)
+        with call_key(key):
+            return await original(self, prompt, **prompt_args)
+
+    def sync_method(self: Any, prompt: Any, **prompt_args: Any) -> Any:
+        key = pop_call_key(prompt_args)
+        with call_key(key):
+            return original(self, prompt, **prompt_args)
+
+    method = async_method if inspect.iscoroutinefunction(original) else sync_method
+    functools.update_wrapper(method, original)
+    method.__doc__ = (
+        f"{original.__doc__ or ''}\n\nA per-call ``byok_api_key=...`` is used for the request "
+        "and never reaches the prompt, instrumentation events or spans."
+    )
+    return public(method)
+
+
+_STRUCTURED_PREDICT = (
+    "structured_predict", "astructured_predict",
+    "stream_structured_predict", "astream_structured_predict",
+)  # fmt: skip
+_PREDICT = ("predict", "stream", "apredict", "astream")
 _TOOL_CALLING = (
     "chat_with_tools", "achat_with_tools", "stream_chat_with_tools", "astream_chat_with_tools",
     "predict_and_call", "apredict_and_call", "structured_predict", "astructured_predict",
@@ -69,7 +122,8 @@ _STRUCTURED = (
 
 
 class ProtectedToolCalls(_ToolCallingBase):
-    """``*_with_tools``, ``predict_and_call`` and ``*structured_predict`` with protected kwargs."""
+    """``*_with_tools``, ``predict_and_call``, ``*structured_predict`` and ``predict``,
+    ``stream``, ``apredict``, ``astream`` with protected (and used) per-call keys."""
 
 
 class IndoxHubStructuredLLM(StructuredLLM):
@@ -83,5 +137,7 @@ class IndoxHubStructuredLLM(StructuredLLM):
 
 for _name in _TOOL_CALLING:
     setattr(ProtectedToolCalls, _name, protected(FunctionCallingLLM, _name))
+for _name in _PREDICT:
+    setattr(ProtectedToolCalls, _name, predicting(FunctionCallingLLM, _name))
 for _name in _STRUCTURED:
     setattr(IndoxHubStructuredLLM, _name, protected(StructuredLLM, _name))

@@ -33,10 +33,10 @@ from llama_index.core.llms.structured_llm import StructuredLLM
 from pydantic import BaseModel, Field, field_validator
 
 from ..core.byok import split_model
-from ..core.content import merge_params, parse_arguments, tool_choice_to_wire
+from ..core.content import merge_params, tool_choice_to_wire
 from ..core.errors import InvalidToolCallError
 from ..core.wire import ChatResult, StreamEvent
-from ._fields import BYOK_KWARG, IndoxHubConnection, protect_kwargs
+from ._fields import BYOK_KWARG, IndoxHubConnection, current_call_key, protect_kwargs
 from ._protected import IndoxHubStructuredLLM, ProtectedToolCalls, public
 from .instrumentation import dispatch_usage
 from .messages import (
@@ -46,6 +46,7 @@ from .messages import (
     chat_response,
     completion_response,
     messages_to_wire,
+    tool_call_arguments,
     tools_to_wire,
 )
 
@@ -156,7 +157,7 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
         base = {"temperature": self.temperature, "max_tokens": self.max_tokens}
         merged = merge_params(base, self.additional_kwargs, kwargs)
         options: dict[str, Any] = {"model": self.model}
-        options[BYOK_KWARG] = merged.pop(BYOK_KWARG, None)
+        options[BYOK_KWARG] = merged.pop(BYOK_KWARG, None) or current_call_key()
         options["additional_params"] = merged.pop("additional_params", None)
         merged.pop("formatted", None)
         options.update(merged)
@@ -360,7 +361,7 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
             ToolSelection(
                 tool_id=block.tool_call_id or f"call_{index}",
                 tool_name=block.tool_name,
-                tool_kwargs=parse_arguments(block.tool_kwargs),
+                tool_kwargs=tool_call_arguments(block),
             )
             for index, block in enumerate(
                 b for b in response.message.blocks if isinstance(b, ToolCallBlock)

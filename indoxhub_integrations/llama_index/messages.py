@@ -12,6 +12,7 @@ images as ``ImageBlock`` s, and the request's usage, cost and BYOK markers in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from io import IOBase
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ from ..core.content import (
     tool_calls_to_wire,
 )
 from ..core.errors import InvalidRequestError
+from ..core.parsing import RAW_ARGUMENTS_KEY, parse_arguments, parse_partial_arguments
 from ..core.wire import ChatResult, GeneratedImage, StreamEvent, ToolCall, ToolCallChunk
 
 if TYPE_CHECKING:
@@ -293,12 +295,46 @@ def assistant_message(
         block = image_block_from_generated(image)
         if block is not None:
             blocks.append(block)
-    blocks.extend(_tool_call_block(call) for call in tool_calls)
+    call_blocks = [_tool_call_block(call) for call in tool_calls]
     if partial_calls:
-        blocks.extend(_partial_blocks(partial_calls))
+        call_blocks += _partial_blocks(partial_calls)
+    blocks.extend(call_blocks)
+    extra: dict[str, Any] = {"tool_calls": legacy_tool_calls(call_blocks)} if call_blocks else {}
     invalid = _invalid_calls(tool_calls)
-    extra = {INVALID_TOOL_CALLS_KEY: invalid} if invalid else {}
+    if invalid:
+        extra[INVALID_TOOL_CALLS_KEY] = invalid
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
+
+
+def legacy_tool_calls(blocks: Sequence[ToolCallBlock]) -> list[dict[str, Any]]:
+    """``ToolCallBlock`` s as OpenAI-form dicts for ``additional_kwargs["tool_calls"]``.
+
+    LlamaIndex's streaming structured-output parser (``process_streaming_objects``) looks for
+    tool calls there before it asks the LLM for them; the blocks stay the source of truth (a
+    message holding both is sent with its blocks' calls only). A streamed call's
+    ``arguments`` is the JSON text received so far.
+    """
+    return [
+        {
+            "id": block.tool_call_id,
+            "type": "function",
+            "function": {
+                "name": block.tool_name,
+                "arguments": block.tool_kwargs
+                if isinstance(block.tool_kwargs, str)
+                else json.dumps(block.tool_kwargs),
+            },
+        }
+        for block in blocks
+    ]
+
+
+def tool_call_arguments(block: ToolCallBlock) -> dict[str, Any]:
+    """A block's arguments; a streamed call's unfinished JSON is read as far as it goes."""
+    parsed = parse_arguments(block.tool_kwargs)
+    if isinstance(block.tool_kwargs, str) and set(parsed) == {RAW_ARGUMENTS_KEY}:
+        return parse_partial_arguments(block.tool_kwargs)
+    return parsed
 
 
 def _partial_blocks(chunks: Sequence[ToolCallChunk]) -> list[ToolCallBlock]:
