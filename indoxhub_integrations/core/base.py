@@ -523,8 +523,16 @@ class BaseClient:
             return False
         if not usage.reported:  # no usage in the answer: nothing to estimate from
             return False
+        return self._catalog_fetch_due()
+
+    def _catalog_fetch_due(self) -> bool:
+        """Whether the catalog may be fetched: never failed, or failed long enough ago."""
         failed = self._catalog.failed_at
         return failed is None or time.monotonic() - failed > CATALOG_RETRY_SECONDS
+
+    def _catalog_entry(self, model: str) -> ModelInfo | None:
+        """``model`` in the catalog fetched so far (``None``: not fetched or not listed)."""
+        return (self._catalog.models or {}).get(model)
 
     def _store_catalog(self, models: list[ModelInfo] | None) -> None:
         if models is None:

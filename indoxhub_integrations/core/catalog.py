@@ -23,6 +23,15 @@ _TYPE_GROUPS = {
 }
 """Per-type model lists of a provider entry, as the docs' index reads them."""
 _MODEL_NAME_KEYS = ("modelName", "id", "name", "model")
+_CONTEXT_KEYS = ("context_window", "context_length", "contextWindow", "max_context_tokens",
+                 "max_input_tokens")  # fmt: skip
+_OUTPUT_KEYS = ("max_output_tokens", "max_completion_tokens", "output_limit", "maxOutputTokens",
+                "max_tokens")  # fmt: skip
+_TOOL_WORDS = frozenset({"function_calling", "functions", "tools", "tool_calling", "tool_use",
+                         "tool_choice"})  # fmt: skip
+_VISION_WORDS = frozenset({"vision", "image_input", "images", "multimodal"})
+_TOOL_FLAGS = ("supports_function_calling", "supports_tools", "function_calling", "tool_calling")
+_VISION_FLAGS = ("supports_vision", "vision", "supports_images")
 _UNIT = re.compile(r"^\s*(?:per\s+)?(\d+(?:\.\d+)?)?\s*([km])?\s*(?:tokens?)?\s*$", re.I)
 
 
@@ -49,6 +58,41 @@ def _unit_tokens(unit: Any) -> int | None:
     return max(int(number or 1), 1)
 
 
+def _positive_int(entry: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
+    for key in keys:
+        number = as_num(entry.get(key))
+        if number is not None and number > 0:
+            return int(number)
+    return None
+
+
+def _capability(
+    entry: Mapping[str, Any], flags: tuple[str, ...], words: frozenset[str]
+) -> bool | None:
+    """A capability from a boolean flag, else from a ``capabilities`` list (or mapping of
+    flags) or ``supported_parameters``; vision also from ``"image"`` in ``input_modalities``.
+    ``None`` when the entry says nothing."""
+    for flag in flags:
+        if isinstance(entry.get(flag), bool):
+            return bool(entry[flag])
+    listed: set[str] = set()
+    said = False
+    for key in ("capabilities", "supported_parameters", "input_modalities"):
+        value = entry.get(key)
+        if isinstance(value, Mapping):
+            items = [k for k, on in value.items() if on]
+        elif isinstance(value, list):
+            items = value
+        else:
+            continue
+        said = True
+        named = {str(item).lower() for item in items}
+        if key == "input_modalities" and words is _VISION_WORDS and "image" in named:
+            return True
+        listed |= named
+    return bool(listed & words) if said else None
+
+
 def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
     name = first_str(entry, _MODEL_NAME_KEYS)
     provider = as_str(entry.get("provider")) or provider
@@ -68,6 +112,10 @@ def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
         prompt_price=_price(prompt) if unit else None,
         completion_price=_price(completion) if unit else None,
         price_unit_tokens=unit or 1000,
+        context_window=_positive_int(entry, _CONTEXT_KEYS),
+        max_output_tokens=_positive_int(entry, _OUTPUT_KEYS),
+        function_calling=_capability(entry, _TOOL_FLAGS, _TOOL_WORDS),
+        vision=_capability(entry, _VISION_FLAGS, _VISION_WORDS),
         raw=dict(entry),
     )
 

@@ -511,6 +511,20 @@ class IndoxHubClient(BaseClient):
         body = self._run(ep.get_call(ep.catalog_path(provider)))
         return parse_model_catalog(body, provider=provider)
 
+    def catalog_entry(self, model: str) -> ModelInfo | None:
+        """``model``'s catalog entry (context window, output limit, capabilities, pricing).
+
+        The catalog is fetched once per client configuration and shared with cost estimates
+        (and with the async clients of the same configuration); a failed fetch is retried no
+        sooner than cost estimates retry it.
+
+        Returns:
+            The entry, or ``None`` when the catalog does not list ``model`` or cannot be read.
+        """
+        if self._catalog.models is None and self._catalog_fetch_due():
+            self._load_catalog()
+        return self._catalog_entry(model)
+
     def get_model(self, model: str) -> ModelInfo:
         """One model's catalog entry (``provider/model``)."""
         body = self._run(ep.get_call(ep.model_path(model)))

@@ -386,5 +386,13 @@ class ModelInfo(_Model):
     """USD per ``price_unit_tokens`` output tokens."""
     price_unit_tokens: int = 1000
     """How many tokens a price covers (the docs say ``1K tokens``)."""
+    context_window: int | None = None
+    """Most tokens of prompt and answer together, when listed."""
+    max_output_tokens: int | None = None
+    """Most tokens of one answer, when listed."""
+    function_calling: bool | None = None
+    """Whether the model calls tools; ``None`` when the catalog does not say."""
+    vision: bool | None = None
+    """Whether the model reads images; ``None`` when the catalog does not say."""
     raw: dict[str, Any] = Field(default_factory=dict)
     """The catalog entry as received."""

@@ -50,6 +50,8 @@ class CatalogModel:
     pricing: dict[str, Any]
     reasoning: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    max_output_tokens: int | None = None
+    capabilities: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -81,6 +83,10 @@ class CatalogModel:
         }
         if self.reasoning:
             data["reasoning"] = True
+        if self.max_output_tokens is not None:
+            data["max_output_tokens"] = self.max_output_tokens
+        if self.capabilities:
+            data["capabilities"] = list(self.capabilities)
         data.update(self.extra)
         return data
 
@@ -99,7 +105,30 @@ def _video(price: float) -> dict[str, Any]:
 
 def _chat(provider: str, name: str, window: int, prompt: float, completion: float,
           reasoning: bool = False) -> CatalogModel:  # fmt: skip
-    return CatalogModel(provider, name, CHAT, window, _tokens(prompt, completion), reasoning)
+    return CatalogModel(
+        provider, name, CHAT, window, _tokens(prompt, completion), reasoning,
+        max_output_tokens=_OUTPUT_LIMITS.get(name, 8192),
+        capabilities=_capabilities(provider, name),
+    )  # fmt: skip
+
+
+_OUTPUT_LIMITS = {"gpt-4o-mini": 16384, "gpt-4o": 16384, "gpt-4.1": 32768, "gpt-4.1-mini": 32768,
+                  "gpt-5": 128000, "gpt-5-mini": 128000, "o4-mini": 100000, "gpt-4": 8192,
+                  "gpt-3.5-turbo": 4096, "gpt-3.5-turbo-instruct": 4096,
+                  "claude-3-haiku-20240307": 4096, "claude-3-opus-20240229": 4096,
+                  "claude-3-sonnet-20240229": 4096, "grok-2": 32768}  # fmt: skip
+"""Most output tokens per chat model (8192 for the others), listed as ``max_output_tokens``."""
+
+
+def _capabilities(provider: str, name: str) -> tuple[str, ...]:
+    """``capabilities`` of a chat model: tools everywhere but DeepSeek's reasoner and the
+    instruct model, images for OpenAI's GPT-4o/4.1/5 family, Anthropic and Google."""
+    if name in ("deepseek-reasoner", "gpt-3.5-turbo-instruct"):
+        return ("chat",)
+    reads_images = provider in ("anthropic", "google") or name.startswith(
+        ("gpt-4o", "gpt-4.1", "gpt-5", "o4")
+    )
+    return TOOLS_VISION if reads_images else TOOLS
 
 
 def _embedding(provider: str, name: str, window: int, price: float, dims: int) -> CatalogModel:
@@ -121,6 +150,11 @@ PROVIDER_NAMES: dict[str, str] = {
     "xai": "xAI",
     "amazon": "Amazon",
 }
+
+TOOLS = ("chat", "function_calling")
+"""Capabilities of a chat model that calls tools (listed in ``capabilities``)."""
+TOOLS_VISION = (*TOOLS, "vision")
+"""... and reads images."""
 
 _MODELS: tuple[CatalogModel, ...] = (
     _chat("openai", "gpt-4o-mini", 128000, 0.00015, 0.0006),

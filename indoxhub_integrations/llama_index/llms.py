@@ -34,8 +34,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from ..core.byok import split_model
 from ..core.content import merge_params, tool_choice_to_wire
-from ..core.errors import InvalidToolCallError
-from ..core.wire import ChatResult, StreamEvent
+from ..core.errors import IndoxHubError, InvalidToolCallError
+from ..core.wire import ChatResult, ModelInfo, StreamEvent
 from ._fields import BYOK_KWARG, IndoxHubConnection, current_call_key, protect_kwargs
 from ._protected import IndoxHubStructuredLLM, ProtectedToolCalls, public
 from .instrumentation import dispatch_usage
@@ -58,11 +58,34 @@ dispatcher = get_dispatcher(__name__)
 DEFAULT_MODEL = "openai/gpt-4o-mini"
 """The model used when none is given."""
 DEFAULT_CONTEXT_WINDOW = 8192
-"""A context window every current chat model behind indoxhub supports."""
+"""The context window assumed for a model the catalog does not list (or lists without one)."""
 DEFAULT_NUM_OUTPUT = 1024
-"""Tokens reserved for the answer when neither ``num_output`` nor ``max_tokens`` is set."""
+"""Tokens reserved for the answer when neither ``num_output``, ``max_tokens`` nor the
+catalog's output limit is known."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def model_metadata(
+    info: ModelInfo | None,
+    *,
+    model: str,
+    context_window: int | None,
+    num_output: int | None,
+    function_calling: bool | None,
+) -> LLMMetadata:
+    """``LLMMetadata`` from the user's settings, else the catalog entry, else the defaults."""
+    listed = info or ModelInfo(id=model, provider="", name=model)
+    window = context_window or listed.context_window or DEFAULT_CONTEXT_WINDOW
+    output = num_output or listed.max_output_tokens or DEFAULT_NUM_OUTPUT
+    tools = function_calling if function_calling is not None else listed.function_calling
+    return LLMMetadata(
+        context_window=window,
+        num_output=min(output, window // 2) if num_output is None else output,
+        is_chat_model=True,
+        is_function_calling_model=True if tools is None else tools,
+        model_name=model,
+    )
 
 
 def relay(events: Iterator[StreamEvent], stream: Any) -> Iterator[Any]:
@@ -124,10 +147,15 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
     """Other request options (``top_p``, ``stop``, ``seed``, ``response_format``...); per-call
     kwargs win over these, and everything but the top-level sampling fields reaches the API in
     ``additional_params``."""
-    context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, gt=0)
-    """The model's context window in tokens, for LlamaIndex's prompt packing."""
+    context_window: int | None = Field(default=None, gt=0)
+    """The model's context window in tokens, for LlamaIndex's prompt packing; ``None`` (the
+    default) reads it from the model catalog, else assumes 8192."""
     num_output: int | None = Field(default=None, gt=0)
-    """Tokens LlamaIndex reserves for the answer (default: ``max_tokens``, else 1024)."""
+    """Tokens LlamaIndex reserves for the answer (default: ``max_tokens``, else the catalog's
+    output limit for the model, else 1024)."""
+    is_function_calling_model: bool | None = None
+    """Whether LlamaIndex may offer the model tools; ``None`` (the default) asks the catalog
+    and assumes ``True`` for models it does not describe."""
 
     @field_validator("model")
     @classmethod
@@ -141,14 +169,34 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
         return "IndoxHub"
 
     @property
+    def model_info(self) -> ModelInfo | None:
+        """The model's catalog entry, or ``None`` when the catalog does not list it or cannot
+        be read (no key, server unreachable). Fetched once per client configuration."""
+        try:
+            return self.clients.sync.catalog_entry(self.model)
+        except IndoxHubError:
+            return None
+
+    @property
+    def supports_vision(self) -> bool | None:
+        """Whether the catalog says the model reads images (``None``: it does not say)."""
+        info = self.model_info
+        return None if info is None else info.vision
+
+    @property
     def metadata(self) -> LLMMetadata:
-        """Context window, output budget, chat and function-calling support, model name."""
-        return LLMMetadata(
+        """Context window, output budget, chat and function-calling support, model name.
+
+        Read from the model catalog (``context_window``, ``max_output_tokens``, capabilities)
+        unless set on the instance; models the catalog does not describe get
+        ``DEFAULT_CONTEXT_WINDOW``, ``DEFAULT_NUM_OUTPUT`` and function calling.
+        """
+        return model_metadata(
+            self.model_info,
+            model=self.model,
             context_window=self.context_window,
-            num_output=self.num_output or self.max_tokens or DEFAULT_NUM_OUTPUT,
-            is_chat_model=True,
-            is_function_calling_model=True,
-            model_name=self.model,
+            num_output=self.num_output or self.max_tokens,
+            function_calling=self.is_function_calling_model,
         )
 
     # ------------------------------------------------------------------ request building
