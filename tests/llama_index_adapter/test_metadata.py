@@ -90,11 +90,11 @@ def test_prompt_packing_sees_a_128k_model_as_128k(emulator: Any) -> None:
         ({"id": "a/m", "context_length": 1000, "max_completion_tokens": 10}, 1000, 10, None, None),
         ({"id": "a/m", "capabilities": ["chat"]}, None, None, False, False),
         ({"id": "a/m", "capabilities": {"function_calling": True, "vision": False}},
-         None, None, True, False),  # fmt: skip
+         None, None, True, False),
         ({"id": "a/m", "supported_parameters": ["tools"], "input_modalities": ["text", "image"]},
-         None, None, True, True),  # fmt: skip
+         None, None, True, True),
         ({"id": "a/m", "supports_function_calling": False, "supports_vision": True,
-          "context_window": "2048"}, 2048, None, False, True),  # fmt: skip
+          "context_window": "2048"}, 2048, None, False, True),
         ({"id": "a/m", "context_window": None, "max_output_tokens": -1}, None, None, None, None),
     ],
 )
