@@ -298,6 +298,39 @@ _process_ledgers: tuple[UsageLedger, ...] = ()
 _process_lock = threading.Lock()
 
 
+def context_scopes() -> tuple[UsageLedger, ...]:
+    """The context usage scopes open here, to carry into a stream read elsewhere."""
+    return _CONTEXT_LEDGERS.get()
+
+
+class counted_in:
+    """Within the block, records count in ``scopes`` too (besides the scopes open there).
+
+    Adapters wrap each step of a stream (and its closing) in this with the scopes that were
+    open when the stream was created, so a stream created inside a tracking block and read
+    (or abandoned) after it still counts there, and once only (a scope that is open at both
+    places counts the record once). A plain class, not a generator: it runs once per chunk.
+    """
+
+    __slots__ = ("_scopes", "_token")
+
+    def __init__(self, scopes: tuple[UsageLedger, ...]) -> None:
+        self._scopes = scopes
+        self._token: Any = None
+
+    def __enter__(self) -> None:
+        if self._scopes:
+            current = _CONTEXT_LEDGERS.get()
+            extra = tuple(ledger for ledger in self._scopes if ledger not in current)
+            if extra:
+                self._token = _CONTEXT_LEDGERS.set(current + extra)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _CONTEXT_LEDGERS.reset(self._token)
+            self._token = None
+
+
 def emit_usage(record: UsageRecord) -> None:
     """Give one attempt's record to every usage scope that counts it (called by the core)."""
     targets = _CONTEXT_LEDGERS.get() + _process_ledgers

@@ -10,7 +10,8 @@ stored on the model.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from llama_index.core.base.llms.types import (
@@ -35,6 +36,7 @@ from pydantic import BaseModel, Field, field_validator
 from ..core.byok import split_model
 from ..core.content import merge_params, tool_choice_to_wire
 from ..core.errors import IndoxHubError, InvalidToolCallError
+from ..core.usage import UsageLedger, context_scopes, counted_in
 from ..core.wire import ChatResult, ModelInfo, StreamEvent
 from ._fields import BYOK_KWARG, IndoxHubConnection, current_call_key, protect_kwargs
 from ._protected import IndoxHubStructuredLLM, ProtectedToolCalls, public
@@ -88,24 +90,90 @@ def model_metadata(
     )
 
 
-def relay(events: Iterator[StreamEvent], stream: Any) -> Iterator[Any]:
-    """Turn core stream events into LlamaIndex chunks; report usage once, at ``done``."""
-    for event in events:
-        chunk = stream.feed(event)
-        if event.type == "done" and stream.result is not None:
-            dispatch_usage(stream.result)
-        if chunk is not None:
-            yield chunk
+def relay(
+    events: Iterator[StreamEvent], stream: Any, scopes: tuple[UsageLedger, ...]
+) -> Iterator[Any]:
+    """Turn core stream events into LlamaIndex chunks; report usage once, at ``done``.
+
+    Each step, and the closing of the core stream (also when the consumer stops early), runs
+    with the usage scopes that were open when the stream was created (see
+    :class:`~indoxhub_integrations.core.usage.counted_in`), so ``track_indoxhub_usage()``
+    counts a stream created in its block wherever it is read or abandoned. ``scopes`` is
+    :func:`~indoxhub_integrations.core.usage.context_scopes` taken when the stream is created.
+    """
+    counted = counted_in(scopes)
+    try:
+        while True:
+            with counted:
+                event = next(events, None)
+            if event is None:
+                return
+            chunk = stream.feed(event)
+            if event.type == "done" and stream.result is not None:
+                dispatch_usage(stream.result)
+            if chunk is not None:
+                yield chunk
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            with counted:
+                close()
 
 
-async def arelay(events: AsyncIterator[StreamEvent], stream: Any) -> AsyncIterator[Any]:
-    """Async :func:`relay`."""
-    async for event in events:
-        chunk = stream.feed(event)
-        if event.type == "done" and stream.result is not None:
-            dispatch_usage(stream.result)
-        if chunk is not None:
+async def arelay(
+    events: AsyncIterator[StreamEvent], stream: Any, scopes: tuple[UsageLedger, ...]
+) -> AsyncGenerator[Any, None]:
+    """Async :func:`relay` (the core stream is closed here, not left to the garbage
+    collector, so an abandoned stream's usage record is emitted at once)."""
+    counted = counted_in(scopes)
+    try:
+        while True:
+            with counted:
+                event = await anext(events, None)
+            if event is None:
+                return
+            chunk = stream.feed(event)
+            if event.type == "done" and stream.result is not None:
+                dispatch_usage(stream.result)
+            if chunk is not None:
+                yield chunk
+    finally:
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            with counted:
+                await aclose()
+
+
+_OPENED: ContextVar[list[AsyncGenerator[Any, None]] | None] = ContextVar(
+    "indoxhub_opened_streams", default=None
+)
+
+
+def _opened(stream: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+    """Register an async relay with the public method that is creating it (see
+    :func:`closing`)."""
+    holder = _OPENED.get()
+    if holder is not None:
+        holder.append(stream)
+    return stream
+
+
+async def closing(
+    wrapped: AsyncGenerator[Any, None], opened: list[AsyncGenerator[Any, None]]
+) -> AsyncGenerator[Any, None]:
+    """Yield from LlamaIndex's instrumented stream; when the consumer stops (or it ends),
+    close our relays inside it too.
+
+    LlamaIndex's async stream wrapper does not close the generator it wraps, so without this
+    an abandoned stream's connection and usage record would wait for the garbage collector.
+    """
+    try:
+        async for chunk in wrapped:
             yield chunk
+    finally:
+        await wrapped.aclose()
+        for stream in opened:
+            await stream.aclose()
 
 
 def _traced(callback: Callable[[], Callable[[_F], _F]], name: str) -> Callable[[_F], _F]:
@@ -250,14 +318,20 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         events = self.clients.sync.stream_chat(**self._chat_request(messages, kwargs))
 
-        return relay(events, ChatStream())  # type: ignore[return-value]
+        return relay(events, ChatStream(), context_scopes())  # type: ignore[return-value]
 
     @public
     async def astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
         """Async :meth:`stream_chat`."""
-        return await self._astream_chat(messages, **protect_kwargs(kwargs))
+        opened: list[AsyncGenerator[Any, None]] = []
+        token = _OPENED.set(opened)
+        try:
+            wrapped = await self._astream_chat(messages, **protect_kwargs(kwargs))
+        finally:
+            _OPENED.reset(token)
+        return closing(wrapped, opened)  # type: ignore[return-value]
 
     @_traced(llm_chat_callback, "astream_chat")
     async def _astream_chat(
@@ -266,7 +340,7 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
         request = self._chat_request(messages, kwargs)
         events = await self.clients.async_.stream_chat(**request)
 
-        return arelay(events, ChatStream())  # type: ignore[return-value]
+        return _opened(arelay(events, ChatStream(), context_scopes()))  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ completions
     @public
@@ -311,14 +385,22 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
         options = self._options(kwargs)
         events = self.clients.sync.stream_complete(self._prompt(prompt, formatted), **options)
 
-        return relay(events, CompletionStream())  # type: ignore[return-value]
+        return relay(events, CompletionStream(), context_scopes())  # type: ignore[return-value]
 
     @public
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
         """Async :meth:`stream_complete`."""
-        return await self._astream_complete(prompt, formatted=formatted, **protect_kwargs(kwargs))
+        opened: list[AsyncGenerator[Any, None]] = []
+        token = _OPENED.set(opened)
+        try:
+            wrapped = await self._astream_complete(
+                prompt, formatted=formatted, **protect_kwargs(kwargs)
+            )
+        finally:
+            _OPENED.reset(token)
+        return closing(wrapped, opened)  # type: ignore[return-value]
 
     @_traced(llm_completion_callback, "astream_complete")
     async def _astream_complete(
@@ -328,7 +410,8 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
         client = self.clients.async_
         events = await client.stream_complete(self._prompt(prompt, formatted), **options)
 
-        return arelay(events, CompletionStream())  # type: ignore[return-value]
+        stream = arelay(events, CompletionStream(), context_scopes())
+        return _opened(stream)  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ tool calling
     def _prepare_chat_with_tools(
