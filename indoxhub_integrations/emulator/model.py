@@ -6,7 +6,9 @@ text, the same tokens and the same vectors.
 Chat replies: a tool call when tools are offered (see :func:`choose_tool`), ReAct-format text
 when the conversation carries a ReAct prompt (:mod:`.react`), a sentence using the tool result
 after one, JSON for ``response_format`` (JSON mode answers with the keys the prompt names in
-quotes, else ``{"answer": ...}``), else ``Echo from <provider/model>: you said "...".``
+quotes, else ``{"answer": ...}``), JSON that fits a prompt asking for JSON in prose
+(:mod:`.prose_json`: LlamaIndex's text-completion programs, selectors, sub-question
+generator), else ``Echo from <provider/model>: you said "...".``
 
 Token counting is :mod:`indoxhub_integrations.core.tokens` (``len(re.findall(r"\\w+|[^\\w\\s]",
 text))``; a chat prompt adds 4 per message, 85 per image and the tool calls and tools), so
@@ -27,6 +29,7 @@ from typing import Any
 from ..core.tokens import TOKEN, content_text, count_tokens, prompt_tokens
 from ..core.tool_history import folded_result_text, is_folded_result
 from .catalog import CatalogModel
+from .prose_json import handoff_target, prose_json_reply
 from .react import react_reply
 from .schema_values import ValueSource, build_value
 
@@ -124,6 +127,8 @@ def chat_reply(
         text = f'Echo from {model.id}: the tool returned "{joined}".'
     if text is None:
         text = _json_answer(params.get("response_format"), model, user_text, images)
+    if text is None and not tools:
+        text = prose_json_reply(_prompt_text(messages))
     if text is None:
         text = _echo(model, user_text, images)
     modalities = params.get("modalities")
@@ -155,8 +160,16 @@ def completion_reply(
     reply = Reply(text="", input_tokens=4 + count_tokens(prompt))
     if _reasons(model, params):
         reply.reasoning = f'The prompt was: "{summary(prompt)}". A short, direct answer fits.'
-    _finish(reply, _echo(model, prompt, 0), params, max_tokens)
+    text = prose_json_reply(prompt) or _echo(model, prompt, 0)
+    _finish(reply, text, params, max_tokens)
     return reply
+
+
+def _prompt_text(messages: list[dict[str, Any]]) -> str:
+    """The system and user text of a conversation, for prompts that state an output format."""
+    return "\n".join(
+        content_text(m.get("content"))[0] for m in messages if m.get("role") in ("system", "user")
+    )
 
 
 def _reasons(model: CatalogModel, params: dict[str, Any]) -> bool:
@@ -273,6 +286,9 @@ def make_call(function: dict[str, Any], text: str, salt: int) -> ToolCall:
     arguments = build_value(parameters, ValueSource(text))
     if not isinstance(arguments, dict):
         arguments = {}
+    agent = handoff_target(function, text)
+    if agent is not None:
+        arguments["to_agent"] = agent
     encoded = json.dumps(arguments)
     digest = hashlib.sha1(f"{function['name']}|{encoded}|{salt}".encode()).hexdigest()
     return ToolCall(id=f"call_{digest[:24]}", name=function["name"], arguments=encoded)
