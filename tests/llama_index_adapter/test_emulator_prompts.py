@@ -3,8 +3,6 @@ emulator."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from llama_index.core import Document, SummaryIndex
 from llama_index.core.agent.workflow import AgentWorkflow, FunctionAgent
