@@ -27,6 +27,8 @@ RAW = "raw httpx"
 RAW_COMPLETION = "raw httpx (completions)"
 RAW_OPENAI = "raw httpx (openai)"
 FLOOR_LC = "floor BaseChatModel (raw httpx)"
+LI_VS_FLOOR = "IndoxHub.chat (llama-index) x floor"
+"""``IndoxHub.chat`` again, compared with the LlamaIndex floor contender instead of raw httpx."""
 
 
 @dataclass
@@ -101,7 +103,11 @@ def llm_indoxhub(server: Server, variant: str) -> Any:
 def li_indoxhub(server: Server, variant: str) -> Any:
     from indoxhub_integrations.llama_index import IndoxHub
 
-    return IndoxHub(model=shapes.MODEL, api_key=KEY, base_url=server.url(variant))
+    # Metadata given as for the peer (the bench server has no model catalog to read it from).
+    return IndoxHub(
+        model=shapes.MODEL, api_key=KEY, base_url=server.url(variant),
+        context_window=128000, num_output=1024, is_function_calling_model=True,
+    )  # fmt: skip
 
 
 def chat_openai(server: Server, variant: str) -> Any:
@@ -117,6 +123,52 @@ def li_openai_like(server: Server, variant: str) -> Any:
         model=shapes.OPENAI_MODEL, api_key=KEY, api_base=server.url(variant) + "/v1",
         is_chat_model=True, is_function_calling_model=True, context_window=128000,
     )  # fmt: skip
+
+
+FLOOR_LI = "floor CustomLLM.chat (llama-index)"
+"""The thinnest LlamaIndex LLM there can be: what any LlamaIndex LLM costs at least."""
+
+
+def li_floor(server: Server, variant: str) -> Any:
+    """The floor contender for LlamaIndex: a ``CustomLLM`` whose ``chat`` posts the request
+    with raw httpx and returns a ``ChatResponse``, decorated with LlamaIndex's own
+    ``llm_chat_callback`` (as any LLM is: events, span, callback manager). No options, no
+    usage, no error handling: what every LlamaIndex LLM pays before doing anything useful."""
+    from llama_index.core.base.llms.types import (
+        ChatMessage,
+        ChatResponse,
+        CompletionResponse,
+        LLMMetadata,
+    )
+    from llama_index.core.llms import CustomLLM
+    from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+
+    client = httpx.Client(base_url=server.url(variant))
+
+    class FloorLLM(CustomLLM):
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(is_chat_model=True, model_name=shapes.MODEL)
+
+        @llm_chat_callback()
+        def chat(self, messages: Any, **kwargs: Any) -> ChatResponse:
+            body = {
+                "messages": [{"role": m.role.value, "content": m.content} for m in messages],
+                "model": shapes.MODEL,
+            }
+            answer = client.post("/api/v1/chat/completions", json=body).json()
+            text = answer.get("data") or ""
+            return ChatResponse(message=ChatMessage(role="assistant", content=text), raw=answer)
+
+        @llm_completion_callback()
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
+            return CompletionResponse(text="")
+
+        @llm_completion_callback()
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
+            raise NotImplementedError
+
+    return FloorLLM()
 
 
 def _stream_text(obj: dict[str, Any]) -> str:
@@ -222,6 +274,9 @@ def invoke_contenders() -> list[Contender]:
     def floor_lc(server: Server) -> Any:
         model = floor_chat(server, "c")
         return lambda: model.invoke(_messages_lc())
+    def floor_li(server: Server) -> Any:
+        llm, messages = li_floor(server, "c"), _messages_li()
+        return lambda: llm.chat(messages)
 
     return [
         _raw_invoke(RAW),
@@ -229,6 +284,8 @@ def invoke_contenders() -> list[Contender]:
         Contender(FLOOR_LC, RAW, floor_lc),
         Contender("ChatIndoxHub.invoke", RAW, lc_chat, floor=FLOOR_LC),
         Contender("IndoxHub.chat (llama-index)", RAW, li_chat),
+        Contender(FLOOR_LI, RAW, floor_li),
+        Contender(LI_VS_FLOOR, FLOOR_LI, li_chat),
         _raw_invoke(RAW_COMPLETION),
         Contender("IndoxHubLLM.invoke", RAW_COMPLETION, lc_llm),
         _raw_invoke(RAW_OPENAI),

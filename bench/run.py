@@ -492,6 +492,7 @@ def check_targets(results: list[Result], cfg: Config) -> list[str]:
     ratio_target(f"stream {cfg.streams[0]} chunks", "ChatIndoxHub.stream", 2.0,
                  "peer ChatOpenAI.stream")  # fmt: skip
     ratio_target("invoke (sync)", "IndoxHub.chat (llama-index)", 1.25, "peer OpenAILike.chat")
+    ratio_target("invoke (sync)", cs.LI_VS_FLOOR, 1.10, cs.FLOOR_LI)
     ratio_target(f"embed {small} texts (sync)", "IndoxHubEmbeddings.embed_documents", 1.3,
                  "peer OpenAIEmbeddings.embed_documents")  # fmt: skip
     for sync_name, async_name in (

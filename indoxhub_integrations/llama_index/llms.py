@@ -257,13 +257,23 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
 
         Read from the model catalog (``context_window``, ``max_output_tokens``, capabilities)
         unless set on the instance; models the catalog does not describe get
-        ``DEFAULT_CONTEXT_WINDOW``, ``DEFAULT_NUM_OUTPUT`` and function calling.
+        ``DEFAULT_CONTEXT_WINDOW``, ``DEFAULT_NUM_OUTPUT`` and function calling. LlamaIndex
+        reads this on every call (its events carry it), so the catalog is fetched on the first
+        call of a configuration (with the sync client, also inside an event loop: one small
+        request), and not at all when ``context_window``, ``num_output`` (or ``max_tokens``)
+        and ``is_function_calling_model`` are all set.
         """
+        given = self.num_output or self.max_tokens
+        complete = (
+            self.context_window is not None
+            and given is not None
+            and self.is_function_calling_model is not None
+        )
         return model_metadata(
-            self.model_info,
+            None if complete else self.model_info,
             model=self.model,
             context_window=self.context_window,
-            num_output=self.num_output or self.max_tokens,
+            num_output=given,
             function_calling=self.is_function_calling_model,
         )
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from li_support import connection, model_calls
 from llama_index.core import Document, SummaryIndex
+from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.indices.prompt_helper import PromptHelper
 from llama_index.core.query_engine import RetrieverQueryEngine
 
@@ -121,3 +122,20 @@ def test_a_catalog_that_fails_is_not_refetched_on_every_access(
     for _ in range(3):
         assert llm.metadata.context_window == DEFAULT_CONTEXT_WINDOW
     assert calls == ["models"]
+
+
+def test_no_catalog_request_when_everything_is_given(emulator: Any) -> None:
+    llm = IndoxHub(
+        context_window=64000, num_output=256, is_function_calling_model=True,
+        estimate_cost=False, **connection(emulator),
+    )  # fmt: skip  (no cost estimate either: it reads the catalog too)
+    llm.chat([ChatMessage(content="hi")])
+    assert llm.metadata.context_window == 64000
+    assert _catalog_calls(emulator) == []
+
+
+def test_the_first_call_reads_the_catalog_once(emulator: Any) -> None:
+    llm = IndoxHub(**connection(emulator))
+    for _ in range(3):
+        llm.chat([ChatMessage(content="hi")])
+    assert len(_catalog_calls(emulator)) == 1
