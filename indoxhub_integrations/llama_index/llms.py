@@ -77,10 +77,11 @@ def model_metadata(
     function_calling: bool | None,
 ) -> LLMMetadata:
     """``LLMMetadata`` from the user's settings, else the catalog entry, else the defaults."""
-    listed = info or ModelInfo(id=model, provider="", name=model)
-    window = context_window or listed.context_window or DEFAULT_CONTEXT_WINDOW
-    output = num_output or listed.max_output_tokens or DEFAULT_NUM_OUTPUT
-    tools = function_calling if function_calling is not None else listed.function_calling
+    window = context_window or (info and info.context_window) or DEFAULT_CONTEXT_WINDOW
+    output = num_output or (info and info.max_output_tokens) or DEFAULT_NUM_OUTPUT
+    tools = function_calling
+    if tools is None and info is not None:
+        tools = info.function_calling
     return LLMMetadata(
         context_window=window,
         num_output=min(output, window // 2) if num_output is None else output,
