@@ -49,12 +49,19 @@ def protected(base: type, name: str) -> Any:
     def sync_method(self: Any, *args: Any, **kwargs: Any) -> Any:
         return original(self, *args, **prepare(kwargs))
 
+    return _override(
+        original, sync_method, async_method,
+        "A per-call ``byok_api_key`` (also inside ``llm_kwargs``) is wrapped in ``SecretStr`` "
+        "before LlamaIndex instruments the call.",
+    )  # fmt: skip
+
+
+def _override(original: Any, sync_method: Any, async_method: Any, note: str) -> Any:
+    """The sync or async variant (as ``original`` is), dressed as ``original``, its docstring
+    extended with ``note``, marked as traced already."""
     method = async_method if inspect.iscoroutinefunction(original) else sync_method
     functools.update_wrapper(method, original)
-    method.__doc__ = (
-        f"{original.__doc__ or ''}\n\nA per-call ``byok_api_key`` (also inside ``llm_kwargs``) "
-        "is wrapped in ``SecretStr`` before LlamaIndex instruments the call."
-    )
+    method.__doc__ = f"{original.__doc__ or ''}\n\n{note}"
     return public(method)
 
 
@@ -96,13 +103,11 @@ def predicting(base: type, name: str) -> Any:
         with call_key(key):
             return original(self, prompt, **prompt_args)
 
-    method = async_method if inspect.iscoroutinefunction(original) else sync_method
-    functools.update_wrapper(method, original)
-    method.__doc__ = (
-        f"{original.__doc__ or ''}\n\nA per-call ``byok_api_key=...`` is used for the request "
-        "and never reaches the prompt, instrumentation events or spans."
-    )
-    return public(method)
+    return _override(
+        original, sync_method, async_method,
+        "A per-call ``byok_api_key=...`` is used for the request and never reaches the prompt, "
+        "instrumentation events or spans.",
+    )  # fmt: skip
 
 
 _STRUCTURED_PREDICT = (

@@ -91,6 +91,14 @@ def model_metadata(
     )
 
 
+def _feed(stream: Any, event: StreamEvent) -> Any:
+    """The chunk for ``event`` (or ``None``); the ``done`` event reports the usage once."""
+    chunk = stream.feed(event)
+    if event.type == "done" and stream.result is not None:
+        dispatch_usage(stream.result)
+    return chunk
+
+
 def relay(
     events: Iterator[StreamEvent], stream: Any, scopes: tuple[UsageLedger, ...]
 ) -> Iterator[Any]:
@@ -109,9 +117,7 @@ def relay(
                 event = next(events, None)
             if event is None:
                 return
-            chunk = stream.feed(event)
-            if event.type == "done" and stream.result is not None:
-                dispatch_usage(stream.result)
+            chunk = _feed(stream, event)
             if chunk is not None:
                 yield chunk
     finally:
@@ -133,9 +139,7 @@ async def arelay(
                 event = await anext(events, None)
             if event is None:
                 return
-            chunk = stream.feed(event)
-            if event.type == "done" and stream.result is not None:
-                dispatch_usage(stream.result)
+            chunk = _feed(stream, event)
             if chunk is not None:
                 yield chunk
     finally:
