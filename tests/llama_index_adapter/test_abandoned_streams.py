@@ -64,9 +64,7 @@ async def test_an_async_stream_created_in_the_block_and_read_after_it_is_counted
     assert usage.total_tokens == chunks[-1].additional_kwargs["total_tokens"]
 
 
-def test_a_stream_never_read_sends_nothing_and_counts_nothing(
-    llm: IndoxHub, emulator: Any
-) -> None:
+def test_a_stream_never_read_sends_nothing_and_counts_nothing(llm: IndoxHub, emulator: Any) -> None:
     with track_indoxhub_usage() as usage:
         llm.stream_chat(HI).close()
     assert model_calls(emulator) == [] and usage.requests == 0

@@ -94,9 +94,7 @@ async def test_agent_workflow_handoff_names_an_existing_agent(llm: IndoxHub) -> 
         name="researcher", description="Finds facts about lighthouses", llm=llm,
         tools=[], can_handoff_to=["writer"],
     )  # fmt: skip
-    writer = FunctionAgent(
-        name="writer", description="Writes a poem", llm=llm, tools=[write_poem]
-    )
+    writer = FunctionAgent(name="writer", description="Writes a poem", llm=llm, tools=[write_poem])
     workflow = AgentWorkflow(agents=[researcher, writer], root_agent="researcher")
     handler = workflow.run(user_msg="Please write a poem about the sea")
     handoffs, agents = [], []

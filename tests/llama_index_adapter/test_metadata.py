@@ -90,12 +90,32 @@ def test_prompt_packing_sees_a_128k_model_as_128k(emulator: Any) -> None:
     [
         ({"id": "a/m", "context_length": 1000, "max_completion_tokens": 10}, 1000, 10, None, None),
         ({"id": "a/m", "capabilities": ["chat"]}, None, None, False, False),
-        ({"id": "a/m", "capabilities": {"function_calling": True, "vision": False}},
-         None, None, True, False),
-        ({"id": "a/m", "supported_parameters": ["tools"], "input_modalities": ["text", "image"]},
-         None, None, True, True),
-        ({"id": "a/m", "supports_function_calling": False, "supports_vision": True,
-          "context_window": "2048"}, 2048, None, False, True),
+        (
+            {"id": "a/m", "capabilities": {"function_calling": True, "vision": False}},
+            None,
+            None,
+            True,
+            False,
+        ),
+        (
+            {"id": "a/m", "supported_parameters": ["tools"], "input_modalities": ["text", "image"]},
+            None,
+            None,
+            True,
+            True,
+        ),
+        (
+            {
+                "id": "a/m",
+                "supports_function_calling": False,
+                "supports_vision": True,
+                "context_window": "2048",
+            },
+            2048,
+            None,
+            False,
+            True,
+        ),
         ({"id": "a/m", "context_window": None, "max_output_tokens": -1}, None, None, None, None),
     ],
 )
@@ -126,8 +146,11 @@ def test_a_catalog_that_fails_is_not_refetched_on_every_access(
 
 def test_no_catalog_request_when_everything_is_given(emulator: Any) -> None:
     llm = IndoxHub(
-        context_window=64000, num_output=256, is_function_calling_model=True,
-        estimate_cost=False, **connection(emulator),
+        context_window=64000,
+        num_output=256,
+        is_function_calling_model=True,
+        estimate_cost=False,
+        **connection(emulator),
     )  # fmt: skip  (no cost estimate either: it reads the catalog too)
     llm.chat([ChatMessage(content="hi")])
     assert llm.metadata.context_window == 64000
