@@ -10,7 +10,8 @@ import asyncio
 import datetime
 import inspect
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import aclosing
 from typing import Any
 
 import httpx
@@ -169,7 +170,7 @@ class AsyncIndoxHubClient(BaseClient):
             result = self._apply_estimate(result)
         return self._record_result(call, result)
 
-    async def _stream(self, call: Call[Any]) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, call: Call[Any]) -> AsyncGenerator[StreamEvent, None]:
         attempt = 0
         while True:
             started = time.perf_counter()
@@ -277,15 +278,19 @@ class AsyncIndoxHubClient(BaseClient):
         """Stream a chat; a rejected tool history is resent folded before the first event."""
         started = False
         try:
-            async for event in self._stream(call):
-                started = True
-                yield event
+            # aclosing: a consumer that stops early closes the attempt now (its usage record
+            # is emitted in the consumer's context), not when the garbage collector gets to it.
+            async with aclosing(self._stream(call)) as events:
+                async for event in events:
+                    started = True
+                    yield event
         except InvalidRequestError as exc:
             retry = None if started else self._tool_fallback(call, exc)
             if retry is None:
                 raise
-            async for event in self._stream(retry):
-                yield event
+            async with aclosing(self._stream(retry)) as events:
+                async for event in events:
+                    yield event
 
     @protect_key
     async def complete(
