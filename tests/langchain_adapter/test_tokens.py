@@ -65,6 +65,9 @@ def test_profile_from_the_catalog(emulator: Any) -> None:
     )
     assert llm.profile is None  # constructors do no I/O
     profile = llm.load_profile()
-    assert profile == {"max_input_tokens": 64000, "reasoning_output": True}
+    # the emulator's catalog states the output limit too (max_output_tokens)
+    assert profile == {
+        "max_input_tokens": 64000, "max_output_tokens": 8192, "reasoning_output": True,
+    }  # fmt: skip
     assert llm.profile == profile
     assert "tool_calling" not in profile  # the catalog does not say: unknown, not False
