@@ -225,11 +225,12 @@ async def test_aembed_documents_cancels_the_other_batches_on_failure(
     with pytest.raises(InvalidRequestError):
         await embeddings.aembed_documents([f"text {i}" for i in range(20)])
 
-    def sent() -> int:
-        return sum(1 for r in emulator.requests if r.path.endswith("/embeddings"))
-
-    after_error = sent()
-    assert 1 <= after_error <= max_concurrency  # only what was already in flight
     # One more round trip on the same client: anything left running would have sent by now.
     await embeddings.aembed_query("later")
-    assert sent() == after_error + 1
+    batches = [
+        r for r in emulator.requests
+        if r.path.endswith("/embeddings") and r.json.get("text") != ["later"]
+    ]  # fmt: skip
+    # Only what was already in flight when the first batch failed (those may still be logged
+    # by the server after the error reached us, so the count is a bound, not an exact number).
+    assert 1 <= len(batches) <= max_concurrency
