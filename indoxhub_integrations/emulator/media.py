@@ -37,22 +37,30 @@ def png(width: int, height: int, pixels: bytes) -> bytes:
     )
 
 
+def requested_shape(size: str | None, aspect_ratio: str | None) -> tuple[int, int] | None:
+    """The width and height a request asks for: ``size`` (``"WxH"``), else ``aspect_ratio``
+    (``"W:H"``); ``None`` when neither is given or readable (or one side is not positive)."""
+    text, separator = (size.lower(), "x") if size else (aspect_ratio, ":")
+    if not text:
+        return None
+    w, _, h = text.partition(separator)
+    try:
+        width, height = int(w), int(h)
+    except ValueError:
+        return None
+    return (width, height) if width > 0 and height > 0 else None
+
+
 def image_size(size: str | None = None, aspect_ratio: str | None = None) -> tuple[int, int]:
     """The pixel size of an emulator image: the requested ``size`` (``"WxH"``) or
     ``aspect_ratio`` (``"W:H"``), scaled down so that the longer side is at most
     :data:`MAX_SIDE`; 512 x 512 when neither is given (or cannot be read)."""
-    width, height = _DEFAULT_SIDE, _DEFAULT_SIDE
-    try:
-        if size:
-            w, _, h = size.lower().partition("x")
-            width, height = int(w), int(h)
-        elif aspect_ratio:
-            w, _, h = aspect_ratio.partition(":")
-            width, height = int(w) * MAX_SIDE, int(h) * MAX_SIDE
-    except ValueError:
-        width, height = _DEFAULT_SIDE, _DEFAULT_SIDE
-    if width <= 0 or height <= 0:
-        width, height = _DEFAULT_SIDE, _DEFAULT_SIDE
+    shape = requested_shape(size, aspect_ratio)
+    if shape is None:
+        return _DEFAULT_SIDE, _DEFAULT_SIDE
+    width, height = shape
+    if not size:  # a ratio: as large as allowed
+        width, height = width * MAX_SIDE, height * MAX_SIDE
     scale = min(1.0, MAX_SIDE / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
 

@@ -13,6 +13,8 @@ import hashlib
 import struct
 from collections.abc import Iterable
 
+from .media import requested_shape
+
 FPS = 6
 """Frames per second of emulator clips."""
 TIMESCALE = 12_000
@@ -172,19 +174,9 @@ def _frame(
 
 
 def frame_size(size: str | None = None, aspect_ratio: str | None = None) -> tuple[int, int]:
-    """The clip's pixel size: the requested shape scaled to a small multiple of 16 pixels."""
-    width, height = 16, 9
-    try:
-        if size:
-            w, _, h = size.lower().partition("x")
-            width, height = int(w), int(h)
-        elif aspect_ratio:
-            w, _, h = aspect_ratio.partition(":")
-            width, height = int(w), int(h)
-    except ValueError:
-        width, height = 16, 9
-    if width <= 0 or height <= 0:
-        width, height = 16, 9
+    """The clip's pixel size: the requested shape (16:9 when none) scaled to a small multiple
+    of 16 pixels."""
+    width, height = requested_shape(size, aspect_ratio) or (16, 9)
     long_side = 5  # macroblocks
     if width >= height:
         return long_side * _MB, max(1, round(long_side * height / width)) * _MB
