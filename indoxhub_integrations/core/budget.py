@@ -40,7 +40,9 @@ def worst_case_cost(body: Mapping[str, Any] | None, info: ModelInfo | None) -> f
         InvalidRequestError: A chat or completion request without ``max_tokens`` (its answer
             has no bound, so no worst case).
     """
-    if body is None or info is None or (info.prompt_price is None and info.completion_price is None):
+    if body is None or info is None:
+        return None
+    if info.prompt_price is None and info.completion_price is None:
         return None
     unit = info.price_unit_tokens or 1
     if "messages" in body:
@@ -58,7 +60,8 @@ def worst_case_cost(body: Mapping[str, Any] | None, info: ModelInfo | None) -> f
             "budget_mode='strict' needs max_tokens to bound each answer's cost: set "
             "max_tokens=... on the model or the call (or use budget_mode='spent')."
         )
-    return (tokens * (info.prompt_price or 0.0) + max_tokens * (info.completion_price or 0.0)) / unit
+    prompt, completion = info.prompt_price or 0.0, info.completion_price or 0.0
+    return (tokens * prompt + max_tokens * completion) / unit
 
 
 class Budget:
@@ -219,12 +222,12 @@ class Budget:
                 f"Budget stopped the request: {self.unknown_cost_requests} earlier request(s) "
                 f"had an unknown cost and unknown_cost='block' (spent ${spent:.6f} known)."
             )
-        if byok and self.max_byok_requests is not None:
-            if self._byok_started >= self.max_byok_requests:
-                return (
-                    f"Budget stopped the request: max_byok_requests={self.max_byok_requests} "
-                    "BYOK requests were already sent."
-                )
+        limit = self.max_byok_requests
+        if byok and limit is not None and self._byok_started >= limit:
+            return (
+                f"Budget stopped the request: max_byok_requests={limit} BYOK requests were "
+                "already sent."
+            )
         if self.max_cost is None:
             return None
         if self.needs_estimate(byok):

@@ -310,9 +310,7 @@ the process while the scope is open (plain threads and thread pools too)."""
 Counter = UsageLedger | Budget
 """What a usage scope feeds: its ledger, and its budget when it has one."""
 
-_CONTEXT_LEDGERS: ContextVar[tuple[Counter, ...]] = ContextVar(
-    "indoxhub_usage_ledgers", default=()
-)
+_CONTEXT_LEDGERS: ContextVar[tuple[Counter, ...]] = ContextVar("indoxhub_usage_ledgers", default=())
 _process_ledgers: tuple[Counter, ...] = ()
 _process_lock = threading.Lock()
 
