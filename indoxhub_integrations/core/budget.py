@@ -131,8 +131,12 @@ class Budget:
             """Requests whose cost is unknown (credits, or BYOK price with ``include_byok``)."""
             self.refused = 0
             """Requests refused by this budget."""
+            self.in_flight_at_limit: int | None = None
+            """How many admitted requests were still in flight when the spend reached
+            ``max_cost`` (the crossing one included): the spent-mode overspend bound."""
             self._byok_started = 0
             self._reserved: dict[int, float] = {}
+            self._in_flight: set[int] = set()
 
     # pydantic: a Budget is a plain field value of the options models, shared, never copied
     @classmethod
@@ -183,6 +187,13 @@ class Budget:
                 self.unknown_cost_requests += 1
             else:
                 self.platform_cost += record.cost
+            if self.in_flight_at_limit is None and self.exceeded:
+                self.in_flight_at_limit = len(self._in_flight)
+
+    @property
+    def in_flight(self) -> int:
+        """Admitted request attempts whose record has not arrived yet."""
+        return len(self._in_flight)
 
     def needs_estimate(self, byok: bool) -> bool:
         """Whether admitting a request needs its worst case (strict mode, counted kind)."""
@@ -202,6 +213,7 @@ class Budget:
         """
         with self._lock:
             self._reserved.pop(key, None)  # a retry replaces the attempt's reservation
+            self._in_flight.discard(key)
             spent = self.spent
             message = self._refusal(byok, spent, estimate)
             if message is not None:
@@ -212,6 +224,7 @@ class Budget:
                 )  # fmt: skip
             if byok:
                 self._byok_started += 1
+            self._in_flight.add(key)
             if estimate is not None and self.needs_estimate(byok):
                 self._reserved[key] = estimate
 
@@ -257,9 +270,9 @@ class Budget:
 
     def release(self, key: int) -> None:
         """End an attempt's reservation (its record arrived, or it was never sent)."""
-        if self._reserved:
-            with self._lock:
-                self._reserved.pop(key, None)
+        with self._lock:
+            self._reserved.pop(key, None)
+            self._in_flight.discard(key)
 
     def summary(self) -> dict[str, Any]:
         """Limits and counts as a plain dict."""
