@@ -277,13 +277,10 @@ class UsageLedger:
             f"{self.byok_requests} BYOK)",
             f"Tokens: {self.total_tokens} (prompt {self.prompt_tokens}, "
             f"completion {self.completion_tokens})",
-            f"Total cost (USD): {cost}",
+            f"Total cost (USD, indoxhub credits): {cost}",
+            f"BYOK provider cost (USD, list-price estimate billed to your own keys): "
+            f"${self.byok_provider_cost:.6f}",
         ]
-        if self.byok_requests:
-            lines.append(
-                f"BYOK provider cost (USD, estimate, billed to your key): "
-                f"${self.byok_provider_cost:.6f}"
-            )
         for name, bucket in sorted(self.by_model().items()):
             lines.append(
                 f"  {name}: {bucket['requests']} request(s), {bucket['tokens']} tokens, "
