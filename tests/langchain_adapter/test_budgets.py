@@ -43,9 +43,8 @@ def test_langgraph_agent_stops_at_the_limit(emulator: Any, streaming: bool) -> N
     emulator.enqueue("chat/completions", tool_calls=LOOP, times=200)  # it never stops itself
     model = ChatIndoxHub(streaming=streaming, **_conn(emulator))
     agent = create_react_agent(model, [get_weather])
-    with get_indoxhub_callback(max_cost=0.0003) as cb:
-        with pytest.raises(BudgetExceededError) as info:
-            agent.invoke({"messages": [("user", "Weather in Paris?")]}, {"recursion_limit": 200})
+    with get_indoxhub_callback(max_cost=0.0003) as cb, pytest.raises(BudgetExceededError) as info:
+        agent.invoke({"messages": [("user", "Weather in Paris?")]}, {"recursion_limit": 200})
     error = info.value
     assert isinstance(error, IndoxHubBudgetExceededError) and isinstance(error, ModelError)
     assert isinstance(error, IndoxHubError) and error.limit == 0.0003
@@ -62,11 +61,8 @@ async def test_langgraph_agent_async_stops_with_a_model_budget(emulator: Any) ->
     emulator.enqueue("chat/completions", tool_calls=LOOP, times=200)
     model = ChatIndoxHub(max_cost=0.0002, **_conn(emulator))  # every class takes max_cost
     agent = create_react_agent(model, [get_weather])
-    with get_indoxhub_callback() as cb:
-        with pytest.raises(IndoxHubBudgetExceededError):
-            await agent.ainvoke(
-                {"messages": [("user", "Weather in Paris?")]}, {"recursion_limit": 200}
-            )
+    with get_indoxhub_callback() as cb, pytest.raises(IndoxHubBudgetExceededError):
+        await agent.ainvoke({"messages": [("user", "Weather in Paris?")]}, {"recursion_limit": 200})
     assert cb.requests == len(_model_calls(emulator)) > 1
 
 
@@ -92,6 +88,8 @@ def test_callback_budget_arguments(emulator: Any, byok_key: str) -> None:
         with pytest.raises(IndoxHubBudgetExceededError, match="max_byok_requests=2"):
             chat.invoke("three")
     assert cb.byok_requests == 2 and cb.total_cost == 0.0 and cb.byok_provider_cost > 0
-    with pytest.raises(InvalidRequestError, match="either budget"):
-        with get_indoxhub_callback(budget=Budget(max_cost=1), max_cost=2):
-            pass
+    with (
+        pytest.raises(InvalidRequestError, match="either budget"),
+        get_indoxhub_callback(budget=Budget(max_cost=1), max_cost=2),
+    ):
+        pass

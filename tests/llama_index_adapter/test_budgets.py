@@ -35,9 +35,8 @@ async def test_function_agent_stops_at_the_limit(emulator: Any, streaming: bool)
     agent = FunctionAgent(
         tools=[FunctionTool.from_defaults(get_weather)], llm=llm, streaming=streaming
     )
-    with track_indoxhub_usage(max_cost=0.0003) as usage:
-        with pytest.raises(BudgetExceededError) as info:
-            await agent.run("Weather in Paris?", max_iterations=200)
+    with track_indoxhub_usage(max_cost=0.0003) as usage, pytest.raises(BudgetExceededError) as info:
+        await agent.run("Weather in Paris?", max_iterations=200)
     assert info.value.limit == 0.0003
     assert usage.budget is not None and usage.budget.refused == 1
     assert usage.total_cost >= 0.0003 and usage.total_cost == pytest.approx(info.value.spent)
@@ -66,6 +65,8 @@ def test_track_usage_budget_arguments(emulator: Any, byok_key: str) -> None:
     assert usage.byok_requests == 1 and usage.total_cost == 0.0
     assert usage.byok_provider_cost > 0 and usage.budget is not None
     assert usage.budget.spent == pytest.approx(usage.byok_provider_cost)
-    with pytest.raises(InvalidRequestError, match="either budget"):
-        with track_indoxhub_usage(budget=Budget(max_cost=1), budget_mode="strict"):
-            pass
+    with (
+        pytest.raises(InvalidRequestError, match="either budget"),
+        track_indoxhub_usage(budget=Budget(max_cost=1), budget_mode="strict"),
+    ):
+        pass
