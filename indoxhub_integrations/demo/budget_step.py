@@ -36,13 +36,14 @@ def run(tour: Tour, number: int) -> None:
     records, stopped = runner(tour)
     tour.record(records)
     tour.console.info(f"task:   {TASK}")
+    spent = sum(r.cost or 0.0 for r in records)
     if stopped is None:
         tour.console.note("the agent answered within the budget (it needed no second request).")
-    else:
-        tour.console.info(f"stopped: {type(stopped).__name__}: {stopped}")
-    spent = sum(r.cost or 0.0 for r in records)
+        tour.console.info(f"requests sent: {len(records)}, spent ${spent:.6f}")
+        return
+    tour.console.info(f"stopped: {type(stopped).__name__}: {stopped}")
     tour.console.info(
-        f"requests sent: {len(records)}, spent ${spent:.6f}; nothing was sent after the refusal"
+        f"requests sent: {len(records)}, spent ${spent:.6f}; the refused request was not sent"
     )
 
 
@@ -80,9 +81,13 @@ def _llamaindex(tour: Tour) -> tuple[list[Any], BudgetExceededError | None]:
     llm = IndoxHub(model=tour.options.model, max_tokens=100, **tour.connection)
     agent = FunctionAgent(tools=[FunctionTool.from_defaults(get_weather)], llm=llm)
     stopped = None
+
+    async def drive() -> Any:
+        return await agent.run(TASK)
+
     with track_indoxhub_usage(max_cost=TINY_BUDGET) as usage:
         try:
-            asyncio.run(agent.run(TASK))  # type: ignore[arg-type]
+            asyncio.run(drive())
         except BudgetExceededError as error:
             stopped = error
     return usage.records, stopped
