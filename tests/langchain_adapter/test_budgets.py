@@ -3,6 +3,7 @@ typed error, the usage so far stays readable, and nothing reaches the server aft
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -93,3 +94,26 @@ def test_callback_budget_arguments(emulator: Any, byok_key: str) -> None:
         get_indoxhub_callback(budget=Budget(max_cost=1), max_cost=2),
     ):
         pass
+
+
+def test_batch_threads_and_the_process_scope(emulator: Any) -> None:
+    chat = ChatIndoxHub(**_conn(emulator))
+    with get_indoxhub_callback(max_cost=1e-9) as cb:
+        chat.invoke("first")  # spends: every later request in the block is refused
+        answers = chat.batch(["a", "b", "c", "d"], return_exceptions=True)
+    assert all(isinstance(a, IndoxHubBudgetExceededError) for a in answers)
+    assert cb.requests == 1 and cb.budget is not None and cb.budget.refused == 4
+
+    with get_indoxhub_callback(scope="process", max_cost=1e-9) as cb:
+        chat.invoke("first")
+        with ThreadPoolExecutor(max_workers=4) as pool:  # plain threads: no context copy
+            outcomes = list(pool.map(lambda text: _try(chat, text), ["a", "b", "c"]))
+    assert all(isinstance(o, BudgetExceededError) for o in outcomes)
+    assert cb.requests == 1 and len(_model_calls(emulator)) == 2
+
+
+def _try(chat: ChatIndoxHub, text: str) -> Any:
+    try:
+        return chat.invoke(text)
+    except BudgetExceededError as error:
+        return error
