@@ -8,7 +8,8 @@ never sent.
 
 Concurrency bound: in ``"spent"`` mode a request is admitted while the known spend is under the
 limit, so concurrent requests admitted together can pass it: the overspend is at most the cost
-of the requests in flight when the limit was crossed (each of which started under the limit).
+of the requests in flight when the limit was crossed (each of which started under the limit;
+:attr:`Budget.in_flight_at_limit` says how many there were). No request starts after that.
 In ``"strict"`` mode each admitted request reserves its worst case until its record arrives, so
 concurrent requests cannot overspend as long as the worst cases hold (the prompt is counted
 with the emulator's rule; see :mod:`indoxhub_integrations.core.tokens`).
