@@ -581,8 +581,10 @@ class BaseClient:
     def _needs_catalog(self, usage: Usage | None, byok: bool) -> bool:
         """Whether to fetch the catalog for this answer: a cost estimate, or a BYOK answer's
         provider cost estimate."""
-        if byok and usage is not None and usage.reported and self.settings.estimate_cost:
-            return self._catalog.models is None and self._catalog_fetch_due()
+        if byok:  # priced by tokens only: images, speech and video have no estimate here
+            tokens = usage is not None and usage.reported and usage.total_tokens > 0
+            due = self._catalog.models is None and self._catalog_fetch_due()
+            return tokens and self.settings.estimate_cost and due
         return self._needs_estimate(usage, byok)
 
     def _provider_cost(self, record: UsageRecord) -> UsageRecord:
