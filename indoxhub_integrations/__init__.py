@@ -19,11 +19,13 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from . import errors
+    from .core.budget import Budget
     from .core.client import AsyncIndoxHubClient, IndoxHubClient
     from .core.usage import UsageLedger, UsageRecord
 
 __all__ = [
     "AsyncIndoxHubClient",
+    "Budget",
     "IndoxHubClient",
     "UsageLedger",
     "UsageRecord",
@@ -33,6 +35,7 @@ __all__ = [
 
 _LAZY = {
     "AsyncIndoxHubClient": "core.client",
+    "Budget": "core.budget",
     "IndoxHubClient": "core.client",
     "UsageLedger": "core.usage",
     "UsageRecord": "core.usage",

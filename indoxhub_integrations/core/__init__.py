@@ -1,5 +1,6 @@
 """Framework-free core: client, wire models, parsing, SSE, BYOK, usage and errors."""
 
+from .budget import Budget
 from .client import AsyncIndoxHubClient, IndoxHubClient
 from .options import ClientSettings, IndoxHubOptions, resolve_settings
 from .usage import UsageLedger, UsageRecord, record_from_result
@@ -20,6 +21,7 @@ from .wire import (
 
 __all__ = [
     "AsyncIndoxHubClient",
+    "Budget",
     "ChatResult",
     "ClientSettings",
     "EmbeddingResult",

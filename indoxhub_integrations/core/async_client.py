@@ -123,6 +123,8 @@ class AsyncIndoxHubClient(BaseClient):
 
     async def _open(self, call: Call[Any], *, stream: bool) -> tuple[httpx.Response, bytes]:
         attempt, reauthed = 0, False
+        if self._budget_needs_catalog(call):  # a strict budget prices the worst case
+            await self._load_catalog()
         while True:
             if call.authenticated and self._should_exchange_first():
                 await self._exchange()
@@ -165,8 +167,10 @@ class AsyncIndoxHubClient(BaseClient):
         except IndoxHubError:  # answered 2xx, but unreadable: the cost is unknown
             self._record_attempt(call, "unknown", status=response.status_code)
             raise
-        if self._needs_estimate(getattr(result, "usage", None), call.byok):
+        usage = getattr(result, "usage", None)
+        if self._needs_catalog(usage, call.byok):
             await self._load_catalog()
+        if self._needs_estimate(usage, call.byok):
             result = self._apply_estimate(result)
         return self._record_result(call, result)
 
@@ -217,7 +221,7 @@ class AsyncIndoxHubClient(BaseClient):
     async def _finish_event(
         self, event: StreamEvent, call: Call[Any], started: float
     ) -> StreamEvent:
-        if self._needs_estimate(event.usage, call.byok):
+        if self._needs_catalog(event.usage, call.byok):
             await self._load_catalog()
         return self._complete_event(event, started, call)
 

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from .._version import __version__
 from . import catalog, parsing_media, video
+from .budget import Budget, worst_case_cost
 from .byok import as_secret, redact, resolve_byok_key
 from .config import is_loopback
 from .endpoints import API_PREFIX, Call, EndpointSpec, meta_kwargs, plan_call
@@ -43,7 +44,7 @@ from .options import ClientSettings, resolve_settings
 from .parsing import cookie_token
 from .streaming import StreamAssembler
 from .tool_history import outgoing, retry_folded
-from .usage import emit_usage, record_from_parts, record_from_result
+from .usage import active_budgets, emit_usage, record_from_parts, record_from_result
 from .wire import ModelInfo, ResponseMeta, StreamEvent, Usage, UsageRecord
 
 logger = logging.getLogger("indoxhub_integrations")
@@ -430,7 +431,9 @@ class BaseClient:
     def _build_request(
         self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]
     ) -> httpx.Request:
-        """The HTTP request of ``call`` with auth headers (an exchanged token, else the key)."""
+        """The HTTP request of ``call`` with auth headers (an exchanged token, else the key),
+        once the budgets admitted it: every attempt of every request passes here just before
+        it is sent."""
         headers = self._auth_headers() if call.authenticated else self._static_headers
         content: bytes | None = None
         try:  # keys leave their SecretStr only here, inside the serializer
@@ -442,12 +445,14 @@ class BaseClient:
                 headers = {**headers, "Content-Type": "application/json"}
         except (TypeError, ValueError) as exc:  # NaN, bytes, objects: not JSON
             raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}") from None
-        return http.build_request(
+        request = http.build_request(
             call.method, self._url(http.base_url, call.path), content=content,
             data={k: _reveal(v) if isinstance(v, SecretStr) else v for k, v in call.form.items()}
             if call.form else None,
             files=call.files, headers=headers,
         )  # fmt: skip
+        self._admit(call)
+        return request
 
     def _deadline(self) -> float:
         """When the current attempt must be over (a ``time.monotonic()`` value)."""
@@ -482,6 +487,45 @@ class BaseClient:
                 f"{self.settings.timeout:g} s (it was still arriving).",
                 request_id=response.headers.get("x-request-id"),
             )
+
+    # ----------------------------------------------------------------- budgets
+    def _budgets(self) -> tuple[Budget, ...]:
+        """The budgets of this request: the open scopes' and the client's own."""
+        own = self.settings.budget
+        return active_budgets((own,) if own is not None else ())
+
+    def _budget_needs_catalog(self, call: Call[Any]) -> bool:
+        """Whether a strict budget needs the catalog's prices before ``call`` can go out."""
+        return (
+            call.endpoint is not None
+            and self._catalog.models is None
+            and any(b.needs_estimate(call.byok) for b in self._budgets())
+        )
+
+    def _admit(self, call: Call[Any]) -> None:
+        """Ask every budget whether ``call`` may be sent; raises ``BudgetExceededError``."""
+        if call.endpoint is None:
+            return
+        admitted: list[Budget] = []
+        try:
+            for budget in self._budgets():
+                estimate = None
+                if budget.needs_estimate(call.byok):
+                    info = (self._catalog.models or {}).get(call.model or "")
+                    estimate = worst_case_cost(call.json, info)
+                budget.admit(id(call), byok=call.byok, estimate=estimate)
+                admitted.append(budget)
+        except IndoxHubError:
+            for budget in admitted:
+                budget.release(id(call))
+            raise
+
+    def _emit(self, call: Call[Any], record: UsageRecord) -> None:
+        """Hand an attempt's record to the scopes and budgets; end its reservations."""
+        own = self.settings.budget
+        emit_usage(record, (own,) if own is not None else ())
+        for budget in self._budgets():
+            budget.release(id(call))
 
     def _response_error(
         self, call: Call[Any], response: httpx.Response, content: bytes, started: float
@@ -534,6 +578,30 @@ class BaseClient:
         """``model`` in the catalog fetched so far (``None``: not fetched or not listed)."""
         return (self._catalog.models or {}).get(model)
 
+    def _needs_catalog(self, usage: Usage | None, byok: bool) -> bool:
+        """Whether to fetch the catalog for this answer: a cost estimate, or a BYOK answer's
+        provider cost estimate."""
+        if byok:  # priced by tokens only: images, speech and video have no estimate here
+            tokens = usage is not None and usage.reported and usage.total_tokens > 0
+            due = self._catalog.models is None and self._catalog_fetch_due()
+            return tokens and self.settings.estimate_cost and due
+        return self._needs_estimate(usage, byok)
+
+    def _provider_cost(self, record: UsageRecord) -> UsageRecord:
+        """A BYOK record with its ``provider_cost_estimate`` (list price from the catalog)."""
+        if not record.byok or not self.settings.estimate_cost or record.outcome != "completed":
+            return record
+        if not record.total_tokens:  # no usage reported: the provider's bill is unknown
+            return record
+        info = self._catalog_entry(record.model or "")
+        if info is None:
+            return record
+        usage = Usage(input_tokens=record.input_tokens, output_tokens=record.output_tokens)
+        estimate = catalog.estimate_cost(usage, info)
+        if estimate is None:
+            return record
+        return record.model_copy(update={"provider_cost_estimate": estimate})
+
     def _store_catalog(self, models: list[ModelInfo] | None) -> None:
         if models is None:
             self._catalog.failed_at = time.monotonic()
@@ -582,8 +650,9 @@ class BaseClient:
             )  # fmt: skip
             if event.meta is None or event.meta.endpoint is None:
                 record = record.model_copy(update={"endpoint": call.endpoint})
+            record = self._provider_cost(record)
             self._attach(event.meta, event.result, record)
-            emit_usage(record)
+            self._emit(call, record)
         return event
 
     # ----------------------------------------------------------------- usage records
@@ -597,9 +666,9 @@ class BaseClient:
         """Emit the record of a completed model call and carry it on the result's meta."""
         meta = getattr(result, "meta", None)
         if call.endpoint is not None and isinstance(meta, ResponseMeta):
-            record = record_from_result(result, status=200)
+            record = self._provider_cost(record_from_result(result, status=200))
             meta.record = record
-            emit_usage(record)
+            self._emit(call, record)
         return result
 
     def _record_attempt(
@@ -610,19 +679,23 @@ class BaseClient:
         ``failed`` (an error answer: no spend), ``unknown`` or ``aborted`` (cost unknown)."""
         if call.endpoint is None:
             return
-        emit_usage(
+        self._emit(
+            call,
             UsageRecord(
                 endpoint=call.endpoint, model=call.model,
                 provider=call.model.partition("/")[0] if call.model else None,
                 request_id=(headers or {}).get("x-request-id"), byok=call.byok,
                 cost=0.0 if outcome == "failed" else None, outcome=outcome, status=status,
-            )
+            ),
         )  # fmt: skip
 
     def _record_transport_error(self, call: Call[Any], exc: Exception) -> None:
         """Record an attempt broken by a transport error if the request may have been sent."""
         if not isinstance(exc, NOT_SENT):
             self._record_attempt(call, "unknown")
+        else:  # never left the client: no spend, and no reservation to keep
+            for budget in self._budgets():
+                budget.release(id(call))
 
     def _stream_retry_delay(
         self, call: Call[Any], attempt: int, exc: Exception, yielded: bool

@@ -119,6 +119,8 @@ class IndoxHubClient(BaseClient):
         """Send ``call`` with auth and retries; return a successful response and its body
         (for a stream, the response unread and no body)."""
         attempt, reauthed = 0, False
+        if self._budget_needs_catalog(call):  # a strict budget prices the worst case
+            self._load_catalog()
         while True:
             if call.authenticated and self._should_exchange_first():
                 self._exchange()
@@ -161,8 +163,10 @@ class IndoxHubClient(BaseClient):
         except IndoxHubError:  # answered 2xx, but unreadable: the cost is unknown
             self._record_attempt(call, "unknown", status=response.status_code)
             raise
-        if self._needs_estimate(getattr(result, "usage", None), call.byok):
+        usage = getattr(result, "usage", None)
+        if self._needs_catalog(usage, call.byok):
             self._load_catalog()
+        if self._needs_estimate(usage, call.byok):
             result = self._apply_estimate(result)
         return self._record_result(call, result)
 
@@ -211,7 +215,7 @@ class IndoxHubClient(BaseClient):
             return
 
     def _finish_event(self, event: StreamEvent, call: Call[Any], started: float) -> StreamEvent:
-        if self._needs_estimate(event.usage, call.byok):
+        if self._needs_catalog(event.usage, call.byok):
             self._load_catalog()
         return self._complete_event(event, started, call)
 

@@ -76,6 +76,28 @@ def _rebuild(
     return error
 
 
+class BudgetExceededError(IndoxHubError):
+    """A request was refused before sending because it would pass a :class:`Budget`.
+
+    Attributes:
+        spent: What the budget had counted (USD) when the request was refused.
+        limit: The budget's ``max_cost`` (USD), or ``None`` for a non-cost limit.
+        estimate: The refused request's worst case (USD) in strict mode, else ``None``.
+    """
+
+    def __init__(
+        self, message: str, *, spent: float = 0.0, limit: float | None = None,
+        estimate: float | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(message)
+        self.spent = spent
+        self.limit = limit
+        self.estimate = estimate
+
+    def _extra(self) -> dict[str, Any]:
+        return {"spent": self.spent, "limit": self.limit, "estimate": self.estimate}
+
+
 class AuthenticationError(IndoxHubError):
     """401: the platform key (or a BYOK key, as judged by the provider) was rejected."""
 

@@ -33,6 +33,7 @@ from pydantic import (
     ValidationError,
 )
 
+from .budget import Budget, BudgetMode, UnknownCost, budget_from_options
 from .byok import byok_applies
 from .config import (
     API_KEY_ENV_VARS,
@@ -137,6 +138,31 @@ class IndoxHubOptions(BaseModel):
     text, for a server that keeps only ``role`` and ``content``), or ``auto``: native, and
     once the server rejects that, one retry folded to text, remembered per base URL (with one
     warning). See ``docs/fidelity.md``."""
+
+    max_cost: float | None = None
+    """A spending limit in USD for the requests of this object: once reached, the next request
+    raises ``BudgetExceededError`` before it is sent (see ``docs/budgets.md``). Changing any
+    option later starts a new budget; share a :class:`~indoxhub_integrations.core.budget.Budget`
+    through ``budget=`` to count across objects."""
+
+    budget_mode: BudgetMode = "spent"
+    """``"spent"`` (default): refuse once the spend reached ``max_cost``; ``"strict"``: refuse a
+    request whose worst case (prompt tokens plus ``max_tokens`` at catalog prices) would pass
+    it."""
+
+    include_byok: bool = False
+    """Count BYOK requests toward ``max_cost`` at the provider's list price (an estimate)."""
+
+    unknown_cost: UnknownCost = "allow"
+    """``"allow"`` (default): a request of unknown cost is reported, not counted as 0 and not
+    blocking; ``"block"``: the budget stops at the first one."""
+
+    max_byok_requests: int | None = None
+    """Refuse BYOK requests after this many were sent."""
+
+    budget: Budget | None = Field(default=None, exclude=True)
+    """A :class:`~indoxhub_integrations.core.budget.Budget` shared with other clients, models
+    and usage scopes (instead of the limit options above). Never serialized nor copied."""
 
     _clients: LazyClients | None = PrivateAttr(default=None)
 
@@ -249,6 +275,9 @@ class ClientSettings(IndoxHubOptions):
                 yield name, value
 
 
+BUDGET_LIMITS = ("max_cost", "budget_mode", "include_byok", "unknown_cost", "max_byok_requests")
+
+
 def resolve_settings(*, environ: Mapping[str, str] | None = None, **options: Any) -> ClientSettings:
     """Resolve client settings from option values, then env vars, then defaults.
 
@@ -289,6 +318,9 @@ def resolve_settings(*, environ: Mapping[str, str] | None = None, **options: Any
     if retries is not None and retries < 0:
         raise InvalidRequestError(f"max_retries must be 0 or more, got {retries!r}.")
     allow_http = bool(given.get("allow_insecure_http", False))
+    given["budget"] = budget_from_options(
+        given.get("budget"), **{name: given[name] for name in BUDGET_LIMITS if name in given}
+    )
     given.update(
         api_key=key,
         base_url=check_transport_security(url, allow_http),

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Literal
 
+from .budget import Budget
 from .server_usage import ServerUsageCheck, check_client
 from .wire import (
     ChatResult,
@@ -111,6 +112,7 @@ class UsageLedger:
         self._prompt_tokens = 0
         self._completion_tokens = 0
         self._estimated_cost_requests = 0
+        self._byok_provider_cost = 0.0
         self._by_model: dict[str, _Bucket] = {}
         self._by_endpoint: dict[str, _Bucket] = {}
 
@@ -125,6 +127,8 @@ class UsageLedger:
             self._prompt_tokens += record.input_tokens
             self._completion_tokens += record.output_tokens
             self._estimated_cost_requests += record.cost_estimated
+            if record.provider_cost_estimate is not None:
+                self._byok_provider_cost += record.provider_cost_estimate
             self._by_model.setdefault(record.model or "unknown", _Bucket()).add(record)
             self._by_endpoint.setdefault(record.endpoint, _Bucket()).add(record)
 
@@ -149,6 +153,12 @@ class UsageLedger:
         """USD spent on platform credits (known costs of non-BYOK requests)."""
         with self._lock:
             return sum(r.cost or 0.0 for r in self._records if not r.byok)
+
+    @property
+    def byok_provider_cost(self) -> float:
+        """USD your BYOK requests cost at the provider's list price (an estimate from the
+        catalog, billed to your own key, never part of :attr:`total_cost`)."""
+        return self._byok_provider_cost
 
     @property
     def total_tokens(self) -> int:
@@ -250,6 +260,7 @@ class UsageLedger:
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
             "total_cost": self.total_cost,
+            "byok_provider_cost": self.byok_provider_cost,
             "unknown_cost_requests": self.unknown_cost_requests,
             "estimated_cost_requests": self.estimated_cost_requests,
             "failed_requests": self.failed_requests,
@@ -266,7 +277,9 @@ class UsageLedger:
             f"{self.byok_requests} BYOK)",
             f"Tokens: {self.total_tokens} (prompt {self.prompt_tokens}, "
             f"completion {self.completion_tokens})",
-            f"Total cost (USD): {cost}",
+            f"Total cost (USD, indoxhub credits): {cost}",
+            f"BYOK provider cost (USD, list-price estimate billed to your own keys): "
+            f"${self.byok_provider_cost:.6f}",
         ]
         for name, bucket in sorted(self.by_model().items()):
             lines.append(
@@ -291,14 +304,15 @@ UsageScope = Literal["context", "process"]
 (asyncio tasks and LangChain/LlamaIndex threads started in it), ``"process"`` every request of
 the process while the scope is open (plain threads and thread pools too)."""
 
-_CONTEXT_LEDGERS: ContextVar[tuple[UsageLedger, ...]] = ContextVar(
-    "indoxhub_usage_ledgers", default=()
-)
-_process_ledgers: tuple[UsageLedger, ...] = ()
+Counter = UsageLedger | Budget
+"""What a usage scope feeds: its ledger, and its budget when it has one."""
+
+_CONTEXT_LEDGERS: ContextVar[tuple[Counter, ...]] = ContextVar("indoxhub_usage_ledgers", default=())
+_process_ledgers: tuple[Counter, ...] = ()
 _process_lock = threading.Lock()
 
 
-def context_scopes() -> tuple[UsageLedger, ...]:
+def context_scopes() -> tuple[Counter, ...]:
     """The context usage scopes open here, to carry into a stream read elsewhere."""
     return _CONTEXT_LEDGERS.get()
 
@@ -314,7 +328,7 @@ class counted_in:
 
     __slots__ = ("_scopes", "_token")
 
-    def __init__(self, scopes: tuple[UsageLedger, ...]) -> None:
+    def __init__(self, scopes: tuple[Counter, ...]) -> None:
         self._scopes = scopes
         self._token: Any = None
 
@@ -331,9 +345,10 @@ class counted_in:
             self._token = None
 
 
-def emit_usage(record: UsageRecord) -> None:
-    """Give one attempt's record to every usage scope that counts it (called by the core)."""
-    targets = _CONTEXT_LEDGERS.get() + _process_ledgers
+def emit_usage(record: UsageRecord, extra: tuple[Budget, ...] = ()) -> None:
+    """Give one attempt's record to every usage scope (and budget) that counts it, each once
+    (called by the core; ``extra``: the sending client's own budget)."""
+    targets = _CONTEXT_LEDGERS.get() + _process_ledgers + extra
     if not targets:
         return
     seen: set[int] = set()
@@ -343,12 +358,23 @@ def emit_usage(record: UsageRecord) -> None:
             ledger.add(record)
 
 
+def active_budgets(extra: tuple[Budget, ...] = ()) -> tuple[Budget, ...]:
+    """The budgets a request made here must pass: those of the open usage scopes that see
+    it, and ``extra`` (the client's own), each once."""
+    found: list[Budget] = []
+    for item in _CONTEXT_LEDGERS.get() + _process_ledgers + extra:
+        if isinstance(item, Budget) and all(item is not seen for seen in found):
+            found.append(item)
+    return tuple(found)
+
+
 @contextmanager
 def usage_scope(
     scope: UsageScope = "context",
     ledger: UsageLedger | None = None,
     *,
     verify_with_server: Any = None,
+    budget: Budget | None = None,
 ) -> Iterator[UsageLedger]:
     """Count the core's usage records while the block runs.
 
@@ -360,6 +386,8 @@ def usage_scope(
             ``server_cost``/``server_requests``/``server_gap``: ``True`` (a client from the
             environment), an ``IndoxHubClient``, or an indoxhub model/tool whose account to
             check. The figures are snapshots: other use of the account in that time counts too.
+        budget: A budget every request the scope sees must pass before it is sent (and
+            which counts those requests' records).
 
     Yields:
         The ledger. Scopes nest: a record counts in every open scope that sees it.
@@ -371,14 +399,14 @@ def usage_scope(
         raise ValueError(f"scope must be 'context' or 'process', got {scope!r}.")
     target = ledger if ledger is not None else UsageLedger()
     if not verify_with_server:
-        with _subscribed(scope, target):
+        with _subscribed(scope, target, budget):
             yield target
         return
     check = ServerUsageCheck(check_client(verify_with_server))
     target.server_check = check
     check.open()
     try:
-        with _subscribed(scope, target):
+        with _subscribed(scope, target, budget):
             yield target
     except BaseException:
         check.close_quietly(local_requests=target.requests)  # the block's error goes first
@@ -387,23 +415,34 @@ def usage_scope(
 
 
 @contextmanager
-def _subscribed(scope: UsageScope, target: UsageLedger) -> Iterator[None]:
+def _subscribed(scope: UsageScope, target: UsageLedger, budget: Budget | None) -> Iterator[None]:
     global _process_ledgers
+    added: tuple[Counter, ...] = (target,) if budget is None else (target, budget)
     if scope == "process":
         with _process_lock:
-            _process_ledgers = (*_process_ledgers, target)
+            _process_ledgers = (*_process_ledgers, *added)
         try:
             yield
         finally:
             with _process_lock:
-                _process_ledgers = tuple(item for item in _process_ledgers if item is not target)
+                _process_ledgers = _without(_process_ledgers, added)
         return
-    token = _CONTEXT_LEDGERS.set((*_CONTEXT_LEDGERS.get(), target))
+    token = _CONTEXT_LEDGERS.set((*_CONTEXT_LEDGERS.get(), *added))
     try:
         yield
     finally:
         try:
             _CONTEXT_LEDGERS.reset(token)
         except ValueError:  # exited in another context than entered: drop ours there
-            current = _CONTEXT_LEDGERS.get()
-            _CONTEXT_LEDGERS.set(tuple(item for item in current if item is not target))
+            _CONTEXT_LEDGERS.set(_without(_CONTEXT_LEDGERS.get(), added))
+
+
+def _without(items: tuple[Counter, ...], removed: tuple[Counter, ...]) -> tuple[Counter, ...]:
+    """``items`` less one occurrence of each of ``removed`` (a budget may be open twice)."""
+    result = list(items)
+    for item in removed:
+        for index in range(len(result) - 1, -1, -1):
+            if result[index] is item:
+                del result[index]
+                break
+    return tuple(result)

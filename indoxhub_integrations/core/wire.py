@@ -93,6 +93,10 @@ class UsageRecord(BaseModel):
     """True when the cost was computed from catalog pricing."""
     byok: bool = False
     """True when the request used the caller's own provider key."""
+    provider_cost_estimate: float | None = None
+    """BYOK only: what the provider bills your own key for this request, an estimate at the
+    catalog's list price (``None`` where the catalog has no price, and on non-BYOK records).
+    Never part of :attr:`cost`, which is what indoxhub charged."""
     rate_limit_bypass: str | None = None
     """The ``X-RateLimit-Bypass`` header, when present."""
     duration_ms: float | None = None

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from ..core.usage import UsageLedger, UsageRecord
 from .console import Console
 
-HEADERS = ("model", "endpoint", "billing", "requests", "tokens", "cost (USD)")
+HEADERS = (
+    "model", "endpoint", "billing", "requests", "tokens", "cost (USD)", "BYOK provider cost (USD)",
+)  # fmt: skip
 
 
 @dataclass
@@ -23,6 +25,8 @@ class UsageRow:
     cost: float = 0.0
     unknown_cost: int = 0
     estimated: int = 0
+    provider_cost: float = 0.0
+    provider_unknown: int = 0
 
     def add(self, record: UsageRecord) -> None:
         """Count one request."""
@@ -33,6 +37,10 @@ class UsageRow:
         else:
             self.cost += record.cost
             self.estimated += record.cost_estimated
+        if record.byok and record.provider_cost_estimate is None:
+            self.provider_unknown += 1
+        elif record.provider_cost_estimate is not None:
+            self.provider_cost += record.provider_cost_estimate
 
 
 def usage_rows(records: Iterable[UsageRecord]) -> list[UsageRow]:
@@ -54,6 +62,15 @@ def format_cost(cost: float, unknown: int = 0, estimated: int = 0, byok: bool = 
     return text
 
 
+def format_provider_cost(row: UsageRow) -> str:
+    """What a BYOK row cost at the provider's list price (``~``: an estimate); ``-`` for
+    platform rows."""
+    if not row.byok:
+        return "-"
+    text = f"~${row.provider_cost:.6f}"
+    return text + (f" +{row.provider_unknown} unknown" if row.provider_unknown else "")
+
+
 def table_cells(rows: Sequence[UsageRow]) -> list[list[str]]:
     """The rows as table cells."""
     return [
@@ -64,6 +81,7 @@ def table_cells(rows: Sequence[UsageRow]) -> list[list[str]]:
             str(row.requests),
             str(row.tokens),
             format_cost(row.cost, row.unknown_cost, row.estimated, row.byok),
+            format_provider_cost(row),
         ]
         for row in rows
     ]
@@ -78,13 +96,15 @@ def print_report(console: Console, ledger: UsageLedger) -> None:
     rows = usage_rows(records)
     total = ["total", "", "", str(ledger.requests), str(ledger.total_tokens),
              format_cost(ledger.total_cost, ledger.unknown_cost_requests,
-                         ledger.estimated_cost_requests)]  # fmt: skip
+                         ledger.estimated_cost_requests),
+             f"~${ledger.byok_provider_cost:.6f}" if ledger.byok_requests else "-"]  # fmt: skip
     console.table(HEADERS, [*table_cells(rows), total])
     console.print()
     console.info(
         f"platform: {ledger.platform_requests} request(s), ${ledger.platform_cost:.6f} of "
-        f"credits; BYOK: {ledger.byok_requests} request(s), no credits (billed by the "
-        "provider to your own key)"
+        f"credits; BYOK: {ledger.byok_requests} request(s), no credits, about "
+        f"${ledger.byok_provider_cost:.6f} billed by the provider to your own key (an estimate "
+        "at the catalog's list price)"
     )
     if ledger.estimated_cost_requests:
         console.info(

@@ -18,7 +18,7 @@ Step = tuple[str, Callable[[Tour, int], None]]
 
 def plan(options: Options) -> list[Step]:
     """The steps to run, in order, for the chosen frameworks."""
-    from . import agent_step, langchain_step, llamaindex_step
+    from . import agent_step, budget_step, langchain_step, llamaindex_step
 
     steps: list[Step] = []
     if options.langchain:
@@ -26,6 +26,7 @@ def plan(options: Options) -> list[Step]:
     if options.llamaindex:
         steps.append(("the LlamaIndex RAG step", llamaindex_step.run))
     steps.append(("the agent step", agent_step.run))
+    steps.append(("the budget step", budget_step.run))
     return steps
 
 

@@ -25,6 +25,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, Generation, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
+from ..core.budget import Budget, BudgetMode, UnknownCost, budget_from_options
 from ..core.usage import UsageLedger, UsageRecord, UsageScope, usage_scope
 from .messages import MODEL_PROVIDER, USAGE_RECORD_KEY
 
@@ -118,6 +119,8 @@ class IndoxHubCallbackHandler(BaseCallbackHandler):
         super().__init__()
         self.ledger = ledger if ledger is not None else UsageLedger()
         self.parent = parent
+        self.budget: Budget | None = None
+        """The budget of ``get_indoxhub_callback(max_cost=...)`` (or ``budget=``), if any."""
         self.subscribed = False
         """True for the handler of ``get_indoxhub_callback()``: its ledger receives the
         core's records directly, so it ignores the run events (no double count)."""
@@ -167,6 +170,12 @@ class IndoxHubCallbackHandler(BaseCallbackHandler):
     def platform_cost(self) -> float:
         """USD billed to indoxhub credits."""
         return self.ledger.platform_cost
+
+    @property
+    def byok_provider_cost(self) -> float:
+        """USD the BYOK requests cost at the provider's list price (an estimate, billed to
+        your own key; never part of :attr:`total_cost`)."""
+        return self.ledger.byok_provider_cost
 
     @property
     def total_tokens(self) -> int:
@@ -261,9 +270,17 @@ register_configure_hook(_current_handler, inheritable=True)
 
 @contextmanager
 def get_indoxhub_callback(
-    scope: UsageScope = "context", *, verify_with_server: Any = None
+    scope: UsageScope = "context",
+    *,
+    verify_with_server: Any = None,
+    max_cost: float | None = None,
+    budget_mode: BudgetMode = "spent",
+    include_byok: bool = False,
+    unknown_cost: UnknownCost = "allow",
+    max_byok_requests: int | None = None,
+    budget: Budget | None = None,
 ) -> Iterator[IndoxHubCallbackHandler]:
-    """Count every indoxhub request made in the block.
+    """Count every indoxhub request made in the block, and optionally cap its spend.
 
     The handler's ledger subscribes to the core's usage records: one per HTTP attempt that
     reached the server (completed, streams closed early, timeouts with unknown cost; answered
@@ -280,16 +297,37 @@ def get_indoxhub_callback(
             ``True`` uses a client from ``INDOXHUB_API_KEY``/``INDOXHUB_BASE_URL``; pass a model
             (``ChatIndoxHub``...) or an ``IndoxHubClient`` to check its account. Snapshots of a
             whole account: other use of it in that time is included (an upper bound).
+        max_cost: A limit in USD for the block: the request that would pass it raises
+            ``BudgetExceededError`` (``IndoxHubBudgetExceededError``, a langchain-core
+            ``ModelError``) before it is sent; the handler's totals stay readable.
+        budget_mode: ``"spent"`` (default) or ``"strict"`` (see
+            :class:`~indoxhub_integrations.core.budget.Budget`).
+        include_byok: Count BYOK requests at their provider cost estimate.
+        unknown_cost: ``"allow"`` (default) or ``"block"``.
+        max_byok_requests: Refuse BYOK requests after this many.
+        budget: A shared :class:`~indoxhub_integrations.core.budget.Budget` instead of the
+            limit arguments.
 
     Yields:
-        The handler, whose totals are complete when the block ends.
+        The handler, whose totals are complete when the block ends (its ``budget`` attribute
+        holds the block's budget).
+
+    Raises:
+        InvalidRequestError: For ``budget=`` together with limit arguments, or a bad limit.
     """
+    chosen = budget_from_options(
+        budget, max_cost=max_cost, budget_mode=budget_mode, include_byok=include_byok,
+        unknown_cost=unknown_cost, max_byok_requests=max_byok_requests,
+    )  # fmt: skip
     parent = _current_handler.get()
     handler = IndoxHubCallbackHandler(parent=parent)
     handler.subscribed = True
+    handler.budget = chosen
     token = _current_handler.set(handler)
     try:
-        with usage_scope(scope, handler.ledger, verify_with_server=verify_with_server):
+        with usage_scope(
+            scope, handler.ledger, verify_with_server=verify_with_server, budget=chosen
+        ):
             yield handler
     finally:
         try:

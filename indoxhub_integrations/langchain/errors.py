@@ -19,6 +19,7 @@ __all__ = [
     "IndoxHubAPIConnectionError",
     "IndoxHubAPITimeoutError",
     "IndoxHubAuthenticationError",
+    "IndoxHubBudgetExceededError",
     "IndoxHubByokProviderMismatchError",
     "IndoxHubContextOverflowError",
     "IndoxHubInsufficientCreditsError",
@@ -43,6 +44,10 @@ class IndoxHubLangChainError(core.IndoxHubError, lc.ModelError):
 
 class IndoxHubAuthenticationError(core.AuthenticationError, lc.ModelAuthenticationError):
     """401: the platform key or a BYOK key was rejected."""
+
+
+class IndoxHubBudgetExceededError(core.BudgetExceededError, lc.ModelError):
+    """A budget refused the request before sending (langchain-core has no narrower type)."""
 
 
 class IndoxHubInsufficientCreditsError(core.InsufficientCreditsError, lc.ModelError):
@@ -113,6 +118,7 @@ _MAPPING: tuple[tuple[type[core.IndoxHubError], type[core.IndoxHubError]], ...] 
     (core.VideoJobCancelledError, IndoxHubVideoJobCancelledError),
     (core.VideoWaitTimeout, IndoxHubVideoWaitTimeout),
     (core.AuthenticationError, IndoxHubAuthenticationError),
+    (core.BudgetExceededError, IndoxHubBudgetExceededError),
     (core.InsufficientCreditsError, IndoxHubInsufficientCreditsError),
     (core.RateLimitError, IndoxHubRateLimitError),
     (core.ModelNotFoundError, IndoxHubModelNotFoundError),

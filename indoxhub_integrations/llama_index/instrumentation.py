@@ -39,6 +39,7 @@ from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 from pydantic import Field, PrivateAttr
 
+from ..core.budget import Budget, BudgetMode, UnknownCost, budget_from_options
 from ..core.usage import (
     AnyResult,
     UsageLedger,
@@ -87,6 +88,7 @@ class IndoxHubUsageHandler(BaseEventHandler):
     _ledger: UsageLedger = PrivateAttr(default_factory=UsageLedger)
     _scope: int | None = PrivateAttr(default=None)
     _subscribed: bool = PrivateAttr(default=False)
+    _budget: Budget | None = PrivateAttr(default=None)
 
     @classmethod
     def class_name(cls) -> str:
@@ -120,6 +122,17 @@ class IndoxHubUsageHandler(BaseEventHandler):
     def platform_cost(self) -> float:
         """USD spent on platform credits."""
         return self._ledger.platform_cost
+
+    @property
+    def byok_provider_cost(self) -> float:
+        """USD the BYOK requests cost at the provider's list price (an estimate, billed to
+        your own key; never part of :attr:`total_cost`)."""
+        return self._ledger.byok_provider_cost
+
+    @property
+    def budget(self) -> Budget | None:
+        """The budget of ``track_indoxhub_usage(max_cost=...)`` (or ``budget=``), if any."""
+        return self._budget
 
     @property
     def total_tokens(self) -> int:
@@ -225,6 +238,12 @@ def track_indoxhub_usage(
     *,
     scope: UsageScope = "context",
     verify_with_server: Any = None,
+    max_cost: float | None = None,
+    budget_mode: BudgetMode = "spent",
+    include_byok: bool = False,
+    unknown_cost: UnknownCost = "allow",
+    max_byok_requests: int | None = None,
+    budget: Budget | None = None,
 ) -> Iterator[IndoxHubUsageHandler]:
     """Count the indoxhub requests made inside a ``with`` block.
 
@@ -249,11 +268,30 @@ def track_indoxhub_usage(
             ``INDOXHUB_API_KEY``/``INDOXHUB_BASE_URL``; pass an ``IndoxHub`` (or any indoxhub
             class) or an ``IndoxHubClient`` to check its account. Snapshots of a whole account:
             other use of it in that time is included (an upper bound).
+        max_cost: A limit in USD for the block: the request that would pass it raises
+            ``BudgetExceededError`` before it is sent; the handler's totals stay readable.
+        budget_mode: ``"spent"`` (default) or ``"strict"`` (see
+            :class:`~indoxhub_integrations.core.budget.Budget`).
+        include_byok: Count BYOK requests at their provider cost estimate.
+        unknown_cost: ``"allow"`` (default) or ``"block"``.
+        max_byok_requests: Refuse BYOK requests after this many.
+        budget: A shared :class:`~indoxhub_integrations.core.budget.Budget` instead of the
+            limit arguments.
+
+    Raises:
+        InvalidRequestError: For ``budget=`` together with limit arguments, or a bad limit.
     """
+    chosen = budget_from_options(
+        budget, max_cost=max_cost, budget_mode=budget_mode, include_byok=include_byok,
+        unknown_cost=unknown_cost, max_byok_requests=max_byok_requests,
+    )  # fmt: skip
     handler = IndoxHubUsageHandler()
     handler._scope = next(_SCOPE_IDS)
     handler._subscribed = True
-    subscription = usage_scope(scope, handler._ledger, verify_with_server=verify_with_server)
+    handler._budget = chosen
+    subscription = usage_scope(
+        scope, handler._ledger, verify_with_server=verify_with_server, budget=chosen
+    )
     subscription.__enter__()
     where = target if target is not None else get_dispatcher()
     token = _ACTIVE_SCOPES.set((*_ACTIVE_SCOPES.get(), handler._scope))

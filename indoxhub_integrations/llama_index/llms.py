@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field, field_validator
 from ..core.byok import split_model
 from ..core.content import merge_params, tool_choice_to_wire
 from ..core.errors import IndoxHubError, InvalidToolCallError
-from ..core.usage import UsageLedger, context_scopes, counted_in
+from ..core.usage import Counter, context_scopes, counted_in
 from ..core.wire import ChatResult, ModelInfo, StreamEvent
 from ._fields import BYOK_KWARG, IndoxHubConnection, current_call_key, protect_kwargs
 from ._protected import IndoxHubStructuredLLM, ProtectedToolCalls, public
@@ -100,7 +100,7 @@ def _feed(stream: Any, event: StreamEvent) -> Any:
 
 
 def relay(
-    events: Iterator[StreamEvent], stream: Any, scopes: tuple[UsageLedger, ...]
+    events: Iterator[StreamEvent], stream: Any, scopes: tuple[Counter, ...]
 ) -> Iterator[Any]:
     """Turn core stream events into LlamaIndex chunks; report usage once, at ``done``.
 
@@ -128,7 +128,7 @@ def relay(
 
 
 async def arelay(
-    events: AsyncIterator[StreamEvent], stream: Any, scopes: tuple[UsageLedger, ...]
+    events: AsyncIterator[StreamEvent], stream: Any, scopes: tuple[Counter, ...]
 ) -> AsyncGenerator[Any, None]:
     """Async :func:`relay` (the core stream is closed here, not left to the garbage
     collector, so an abandoned stream's usage record is emitted at once)."""

@@ -43,7 +43,8 @@ def test_tour_against_the_embedded_emulator(tmp_path: Path) -> None:
         "== 1. A LangChain chain: platform credits, then your own key (BYOK)",
         "== 2. RAG with LlamaIndex: VectorStoreIndex + IndoxHubEmbedding + IndoxHub",
         "== 3. An agent with the image generation tool (LlamaIndex FunctionAgent)",
-        "== 4. Usage report (every request the tour made)",
+        "== 4. An agent with a tiny budget ($1e-06, LlamaIndex FunctionAgent)",
+        "== 5. Usage report (every request the tour made)",
         "Tour complete.",
     ]
     positions = [out.index(step) for step in steps]
@@ -61,7 +62,10 @@ def test_tour_against_the_embedded_emulator(tmp_path: Path) -> None:
     assert len(images) == 1 and images[0].read_bytes().startswith(PNG)
     assert f"image saved to {images[0].resolve()}" in out
     # step 4: by model and endpoint, platform vs BYOK
-    report = out[positions[3] :]
+    # step 4: the budget stops the agent before its second request
+    assert "stopped: BudgetExceededError: Budget exceeded: spent $" in out
+    assert "requests sent: 1, spent $" in out
+    report = out[positions[4] :]
     for row in ("openai/dall-e-3", "openai/gpt-4o-mini", "openai/text-embedding-3-small"):
         assert row in report
     assert "BYOK" in report and "platform" in report and "total" in report

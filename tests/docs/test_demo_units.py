@@ -62,7 +62,10 @@ def test_report_table_and_totals() -> None:
     print_report(Console(out), ledger)
     text = out.getvalue()
     header, rule, *lines = [line.strip() for line in text.splitlines() if line.strip()]
-    assert header.split() == ["model", "endpoint", "billing", "requests", "tokens", "cost", "(USD)"]
+    assert header.split() == [
+        "model", "endpoint", "billing", "requests", "tokens", "cost", "(USD)",
+        "BYOK", "provider", "cost", "(USD)",
+    ]  # fmt: skip
     assert set(rule) <= {"-", " "}
     assert any("BYOK" in line and "$0 (BYOK)" in line for line in lines)
     assert any(line.startswith("total") and "+1 unknown" in line for line in lines)

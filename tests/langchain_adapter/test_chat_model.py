@@ -117,10 +117,15 @@ def test_unknown_constructor_arguments_go_to_additional_params(emulator: Any) ->
     assert _chat_bodies(emulator)[-1]["additional_params"] == {"reasoning_effort": "low"}
 
 
+def _last_call(emulator: Any) -> Any:
+    """The last model call the emulator logged (not the catalog fetch that prices BYOK)."""
+    return [r for r in emulator.requests if r.endpoint is not None][-1]
+
+
 def test_byok_per_call_merges_with_instance_settings(emulator: Any, byok_key: str) -> None:
     llm = _llm(emulator, temperature=0.3, model_kwargs={"seed": 3})
     message = llm.invoke("Hello", byok_api_key=byok_key)
-    record = emulator.requests[-1]
+    record = _last_call(emulator)  # a BYOK answer may be followed by a catalog fetch
     assert record.byok is True
     assert record.json["temperature"] == 0.3
     assert record.json["additional_params"] == {"seed": 3}
@@ -128,9 +133,9 @@ def test_byok_per_call_merges_with_instance_settings(emulator: Any, byok_key: st
     assert message.response_metadata["cost"] == 0.0
     assert message.response_metadata["rate_limit_bypass"]
     llm.invoke("Hello", byok_api_key=SecretStr(byok_key))
-    assert emulator.requests[-1].byok is True
+    assert _last_call(emulator).byok is True
     llm.invoke("Hello")  # nothing stored on the instance
-    assert emulator.requests[-1].byok is False
+    assert _last_call(emulator).byok is False
 
 
 def test_byok_bind_field_and_configurable(emulator: Any, byok_key: str) -> None:
@@ -139,16 +144,16 @@ def test_byok_bind_field_and_configurable(emulator: Any, byok_key: str) -> None:
     assert byok_key not in repr(bound)
     assert byok_key not in repr(bound.bind(temperature=0.1).bind(byok_api_key=byok_key))
     bound.invoke("Hello")
-    assert emulator.requests[-1].byok is True
+    assert _last_call(emulator).byok is True
     _llm(emulator, byok_api_key=byok_key).invoke("Hello")
-    assert emulator.requests[-1].byok is True
+    assert _last_call(emulator).byok is True
     configurable = llm.configurable_fields(
         byok_api_key=ConfigurableField(id="byok_api_key", name="BYOK key")
     )
     configurable.invoke("Hello", config={"configurable": {"byok_api_key": SecretStr(byok_key)}})
-    assert emulator.requests[-1].byok is True
+    assert _last_call(emulator).byok is True
     configurable.invoke("Hello")
-    assert emulator.requests[-1].byok is False
+    assert _last_call(emulator).byok is False
 
 
 def test_byok_provider_mismatch_is_caught_before_sending(emulator: Any) -> None:
@@ -281,10 +286,10 @@ def test_fields_changed_after_construction_are_used(emulator: Any, byok_key: str
     llm.invoke("Hello")
     llm.byok_api_key = SecretStr(byok_key)
     llm.invoke("Hello")
-    assert emulator.requests[-1].byok is True
+    assert _last_call(emulator).byok is True
     other = llm.model_copy(update={"byok_api_key": None})
     other.invoke("Hello")
-    assert emulator.requests[-1].byok is False
+    assert _last_call(emulator).byok is False
 
 
 def test_per_call_platform_key_is_refused(emulator: Any, platform_key: str) -> None:
