@@ -138,6 +138,12 @@ class IndoxHubOptions(BaseModel):
     once the server rejects that, one retry folded to text, remembered per base URL (with one
     warning). See ``docs/fidelity.md``."""
 
+    http_transport: Literal["auto", "httpx", "aiohttp"] = "auto"
+    """The async HTTP transport: ``"auto"`` (default) uses aiohttp under httpx when
+    ``httpx-aiohttp`` is installed (the ``aiohttp`` extra; several times faster at high
+    concurrency) and no environment proxy applies, else httpx's own; ``"httpx"`` forces httpx's
+    own, ``"aiohttp"`` requires aiohttp. Sync clients always use httpx's own."""
+
     _clients: LazyClients | None = PrivateAttr(default=None)
 
     def __setattr__(self, name: str, value: Any) -> None:
