@@ -52,6 +52,7 @@ from .config import (
     to_secret,
 )
 from .errors import AuthenticationError, InvalidRequestError
+from .transport import env_transport
 
 if TYPE_CHECKING:
     from .lazy import LazyClients
@@ -138,8 +139,8 @@ class IndoxHubOptions(BaseModel):
     once the server rejects that, one retry folded to text, remembered per base URL (with one
     warning). See ``docs/fidelity.md``."""
 
-    http_transport: Literal["auto", "httpx", "aiohttp"] = "auto"
-    """The async HTTP transport: ``"auto"`` (default) uses aiohttp under httpx when
+    http_transport: Literal["auto", "httpx", "aiohttp"] = Field(default_factory=env_transport)
+    """The async HTTP transport (``INDOXHUB_HTTP_TRANSPORT``): ``"auto"`` (default) uses aiohttp under httpx when
     ``httpx-aiohttp`` is installed (the ``aiohttp`` extra; several times faster at high
     concurrency) and no environment proxy applies, else httpx's own; ``"httpx"`` forces httpx's
     own, ``"aiohttp"`` requires aiohttp. Sync clients always use httpx's own."""

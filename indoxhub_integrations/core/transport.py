@@ -21,6 +21,7 @@ they are. Chosen by :attr:`IndoxHubOptions.http_transport
 from __future__ import annotations
 
 import importlib.util
+import os
 import ssl
 import urllib.request
 from collections.abc import AsyncIterator
@@ -35,6 +36,13 @@ HttpTransport = Literal["auto", "httpx", "aiohttp"]
 """The values of the ``http_transport`` option."""
 
 INSTALL_HINT = 'pip install "indoxhub-integrations[aiohttp]"'
+TRANSPORT_ENV_VAR = "INDOXHUB_HTTP_TRANSPORT"
+
+
+def env_transport() -> Any:
+    """The default of ``http_transport``: ``INDOXHUB_HTTP_TRANSPORT``, else ``"auto"`` (an
+    unknown value is reported on the first request, by :func:`uses_aiohttp`)."""
+    return os.environ.get(TRANSPORT_ENV_VAR, "").strip().lower() or "auto"
 
 
 def aiohttp_available() -> bool:
@@ -66,7 +74,8 @@ def uses_aiohttp(choice: str, base_url: str, trust_env: bool = True) -> bool:
         return False
     if choice not in ("auto", "aiohttp"):
         raise InvalidRequestError(
-            f"http_transport must be 'auto', 'httpx' or 'aiohttp', got {choice!r}."
+            f"http_transport (or {TRANSPORT_ENV_VAR}) must be 'auto', 'httpx' or 'aiohttp', "
+            f"got {choice!r}."
         )
     available = aiohttp_available()
     if choice == "aiohttp" and not available:
