@@ -194,7 +194,7 @@ def run(
                 try:
                     op = build()
                     loop.run_until_complete(op())  # warm-up: connections, imports, catalogs
-                except Exception as exc:  # noqa: BLE001 - a missing peer or adapter is a skip
+                except Exception as exc:  # a missing peer or adapter is a skip
                     skipped[name] = f"{type(exc).__name__}: {exc}"[:100]
                     continue
                 ops[name] = op  # type: ignore[assignment]
@@ -225,6 +225,7 @@ def run(
                 print(f"| {name} | {median:.3f} | {median / ideal:.2f}x |")
             for name, why in skipped.items():
                 print(f"| {name} | skipped: {why} | |")
+    loop.run_until_complete(loop.shutdown_asyncgens())  # closes the clients of the loop
     loop.close()
 
 

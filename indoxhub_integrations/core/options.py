@@ -140,10 +140,11 @@ class IndoxHubOptions(BaseModel):
     warning). See ``docs/fidelity.md``."""
 
     http_transport: Literal["auto", "httpx", "aiohttp"] = Field(default_factory=env_transport)
-    """The async HTTP transport (``INDOXHUB_HTTP_TRANSPORT``): ``"auto"`` (default) uses aiohttp under httpx when
-    ``httpx-aiohttp`` is installed (the ``aiohttp`` extra; several times faster at high
-    concurrency) and no environment proxy applies, else httpx's own; ``"httpx"`` forces httpx's
-    own, ``"aiohttp"`` requires aiohttp. Sync clients always use httpx's own."""
+    """The async HTTP transport (``INDOXHUB_HTTP_TRANSPORT``): ``"auto"`` (default) uses
+    aiohttp under httpx when ``httpx-aiohttp`` is installed (the ``aiohttp`` extra; several
+    times faster at high concurrency) and no environment proxy applies, else httpx's own;
+    ``"httpx"`` forces httpx's own, ``"aiohttp"`` requires aiohttp. Sync clients always use
+    httpx's own."""
 
     _clients: LazyClients | None = PrivateAttr(default=None)
 

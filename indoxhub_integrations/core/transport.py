@@ -60,7 +60,8 @@ def env_proxy_applies(base_url: str, trust_env: bool = True) -> bool:
     proxies = urllib.request.getproxies_environment()
     if not (proxies.get(parts.scheme) or proxies.get("all")):
         return False
-    return not urllib.request.proxy_bypass_environment(parts.hostname or "", proxies)
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    return not bypass(parts.hostname or "", proxies)
 
 
 def uses_aiohttp(choice: str, base_url: str, trust_env: bool = True) -> bool:

@@ -48,7 +48,7 @@ def test_the_env_var_chooses_and_a_bad_value_is_a_clear_error(
     assert IndoxHubOptions().http_transport == "httpx"
     monkeypatch.setenv(transport.TRANSPORT_ENV_VAR, "curl")
     client = AsyncIndoxHubClient(api_key=emulator.api_key, base_url=emulator.base_url)
-    with pytest.raises(InvalidRequestError, match="INDOXHUB_HTTP_TRANSPORT.*'curl'"):
+    with pytest.raises(InvalidRequestError, match=r"INDOXHUB_HTTP_TRANSPORT.*'curl'"):
         client.http  # noqa: B018 - built before any request
 
 
