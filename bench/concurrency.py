@@ -178,9 +178,7 @@ def contenders(server: Server, n: int, c: int) -> dict[str, Op | Callable[[], Op
     return dict(table)
 
 
-def run(
-    cases: list[tuple[int, int]], rounds: int, only: list[str], profile: str | None
-) -> None:
+def run(cases: list[tuple[int, int]], rounds: int, only: list[str], profile: str | None) -> None:
     """Run the cases and print one table per case."""
     loop = asyncio.new_event_loop()
     with Server(latency_ms=LATENCY_MS, latency_all=True) as server:

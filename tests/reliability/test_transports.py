@@ -106,9 +106,7 @@ async def test_many_requests_in_flight_each_answered_once(
 ) -> None:
     async with aclient_for(emulator, http_transport=http_transport) as client:
         texts = [f"marker-{i}" for i in range(120)]
-        answers = await asyncio.gather(
-            *(client.chat(messages(text), model=CHAT) for text in texts)
-        )
+        answers = await asyncio.gather(*(client.chat(messages(text), model=CHAT) for text in texts))
     assert [text in answer.text for text, answer in zip(texts, answers, strict=True)] == [
         True
     ] * len(texts)
