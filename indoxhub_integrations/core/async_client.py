@@ -35,7 +35,7 @@ from .endpoints import AudioInput
 from .errors import IndoxHubError, InvalidRequestError
 from .media_download import afetch_speech
 from .streaming import SSEDecoder
-from .transport import async_transport
+from .transport import NATIVE_ASYNC_LIMITS, async_transport
 from .video import parse_video_jobs
 from .wire import (
     ChatResult,
@@ -80,8 +80,9 @@ class AsyncIndoxHubClient(BaseClient):
                 trust_env=options["trust_env"],
             )  # fmt: skip
             self._http = httpx.AsyncClient(
-                limits=LIMITS, verify=tls_context(), transport=transport, **options
-            )
+                limits=LIMITS if transport else NATIVE_ASYNC_LIMITS, verify=tls_context(),
+                transport=transport, **options,
+            )  # fmt: skip
         return self._http
 
     async def aclose(self) -> None:
