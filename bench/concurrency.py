@@ -99,26 +99,27 @@ def _lc_abatch(server: Server, transport: str, n: int, c: int) -> Op:
     return lambda: chat.abatch(prompts, config={"max_concurrency": c})
 
 
-def _lc_aembed(server: Server, transport: str, n: int, c: int) -> Op:
-    from indoxhub_integrations.langchain import IndoxHubEmbeddings
-
-    emb = IndoxHubEmbeddings(
-        model=shapes.EMBED_MODEL, base_url=server.url(), chunk_size=TEXTS_PER_REQUEST,
-        max_concurrency=c, **_options(transport),
-    )  # fmt: skip
+def _aembed(server: Server, transport: str, n: int, c: int, framework: str) -> Op:
+    """``n`` embedding requests of ``TEXTS_PER_REQUEST`` texts, ``c`` in flight."""
     texts = [f"text {i}" for i in range(n * TEXTS_PER_REQUEST)]
-    return lambda: emb.aembed_documents(texts)
+    kw = {"model": shapes.EMBED_MODEL, "base_url": server.url(), "max_concurrency": c}
+    if framework == "langchain":
+        from indoxhub_integrations.langchain import IndoxHubEmbeddings
+
+        lc = IndoxHubEmbeddings(**kw, chunk_size=TEXTS_PER_REQUEST, **_options(transport))
+        return lambda: lc.aembed_documents(texts)
+    from indoxhub_integrations.llama_index import IndoxHubEmbedding
+
+    li = IndoxHubEmbedding(**kw, embed_batch_size=TEXTS_PER_REQUEST, **_options(transport))
+    return lambda: li.aget_text_embedding_batch(texts)
+
+
+def _lc_aembed(server: Server, transport: str, n: int, c: int) -> Op:
+    return _aembed(server, transport, n, c, "langchain")
 
 
 def _li_aembed(server: Server, transport: str, n: int, c: int) -> Op:
-    from indoxhub_integrations.llama_index import IndoxHubEmbedding
-
-    emb = IndoxHubEmbedding(
-        model=shapes.EMBED_MODEL, base_url=server.url(), embed_batch_size=TEXTS_PER_REQUEST,
-        max_concurrency=c, **_options(transport),
-    )  # fmt: skip
-    texts = [f"text {i}" for i in range(n * TEXTS_PER_REQUEST)]
-    return lambda: emb.aget_text_embedding_batch(texts)
+    return _aembed(server, transport, n, c, "llama_index")
 
 
 def _peer_lc(server: Server, n: int, c: int) -> Op:
