@@ -101,6 +101,8 @@ class Handler(asyncio.Protocol):
     answers: Answers
     stats: Counter[str]
     latency: float = 0.0
+    latency_all: bool = False
+    """Delay every answer (but ``/_stats``), not only embeddings (``bench/concurrency.py``)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport: asyncio.Transport = transport  # type: ignore[assignment]
@@ -125,7 +127,8 @@ class Handler(asyncio.Protocol):
             del self.buffer[:total]
             method, target = head.split(b" ", 2)[:2]
             answer = self.route(method, target.decode(), body)
-            if self.latency and b"embeddings" in target:
+            delayed = self.latency_all and not target.startswith(b"/_stats")
+            if self.latency and (delayed or b"embeddings" in target):
                 asyncio.get_running_loop().call_later(self.latency, self._write, answer)
             else:
                 self.transport.write(answer)
@@ -166,11 +169,13 @@ async def _spin(stop: asyncio.Event) -> None:
 
 
 async def serve(
-    port: int, variants: list[str], latency: float, ready: int | None, spin: bool = False
+    port: int, variants: list[str], latency: float, ready: int | None, spin: bool = False,
+    latency_all: bool = False,
 ) -> None:
     Handler.answers = Answers.build(variants)
     Handler.stats = Counter()
     Handler.latency = latency
+    Handler.latency_all = latency_all
     loop = asyncio.get_running_loop()
     server = await loop.create_server(Handler, "127.0.0.1", port, backlog=1024)
     bound = server.sockets[0].getsockname()[1]
@@ -195,7 +200,8 @@ class Server:
     """A bench server running in a child process; ``url(variant)`` is a base URL."""
 
     def __init__(
-        self, variants: list[str] | None = None, latency_ms: float = 0.0, spin: bool = False
+        self, variants: list[str] | None = None, latency_ms: float = 0.0, spin: bool = False,
+        latency_all: bool = False,
     ) -> None:
         variants = variants or list(STREAM_VARIANTS)
         root = str(Path(__file__).resolve().parent.parent)
@@ -204,6 +210,8 @@ class Server:
                    "--variants", ",".join(variants), "--latency-ms", str(latency_ms)]  # fmt: skip
         if spin:
             command.append("--spin")
+        if latency_all:
+            command.append("--latency-all")
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=root)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -244,9 +252,12 @@ def main() -> None:
                         help="delay every embeddings answer (models a real server)")  # fmt: skip
     parser.add_argument("--spin", action="store_true",
                         help="busy-poll when idle (needs a free core)")  # fmt: skip
+    parser.add_argument("--latency-all", action="store_true",
+                        help="apply --latency-ms to every route, not only embeddings")  # fmt: skip
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v]
-    asyncio.run(serve(args.port, variants, args.latency_ms / 1000.0, None, args.spin))
+    latency = args.latency_ms / 1000.0
+    asyncio.run(serve(args.port, variants, latency, None, args.spin, args.latency_all))
 
 
 if __name__ == "__main__":

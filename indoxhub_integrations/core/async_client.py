@@ -35,6 +35,7 @@ from .endpoints import AudioInput
 from .errors import IndoxHubError, InvalidRequestError
 from .media_download import afetch_speech
 from .streaming import SSEDecoder
+from .transport import NATIVE_ASYNC_LIMITS, async_transport
 from .video import parse_video_jobs
 from .wire import (
     ChatResult,
@@ -73,9 +74,15 @@ class AsyncIndoxHubClient(BaseClient):
     def http(self) -> httpx.AsyncClient:
         """The underlying ``httpx.AsyncClient``, created on first use."""
         if self._http is None:
+            options = self._http_options()
+            transport = async_transport(
+                self.settings.http_transport, options["base_url"], LIMITS, tls_context(),
+                trust_env=options["trust_env"],
+            )  # fmt: skip
             self._http = httpx.AsyncClient(
-                limits=LIMITS, verify=tls_context(), **self._http_options()
-            )
+                limits=LIMITS if transport else NATIVE_ASYNC_LIMITS, verify=tls_context(),
+                transport=transport, **options,
+            )  # fmt: skip
         return self._http
 
     async def aclose(self) -> None:

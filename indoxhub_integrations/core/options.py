@@ -53,6 +53,7 @@ from .config import (
     to_secret,
 )
 from .errors import AuthenticationError, InvalidRequestError
+from .transport import env_transport
 
 if TYPE_CHECKING:
     from .lazy import LazyClients
@@ -163,6 +164,13 @@ class IndoxHubOptions(BaseModel):
     budget: Budget | None = Field(default=None, exclude=True)
     """A :class:`~indoxhub_integrations.core.budget.Budget` shared with other clients, models
     and usage scopes (instead of the limit options above). Never serialized nor copied."""
+
+    http_transport: Literal["auto", "httpx", "aiohttp"] = Field(default_factory=env_transport)
+    """The async HTTP transport (``INDOXHUB_HTTP_TRANSPORT``): ``"auto"`` (default) uses
+    aiohttp under httpx when ``httpx-aiohttp`` is installed (the ``aiohttp`` extra; several
+    times faster at high concurrency) and no environment proxy applies, else httpx's own;
+    ``"httpx"`` forces httpx's own, ``"aiohttp"`` requires aiohttp. Sync clients always use
+    httpx's own."""
 
     _clients: LazyClients | None = PrivateAttr(default=None)
 

@@ -125,10 +125,18 @@ class IndoxHubEmbeddings(IndoxHubFields, ExtraParamsFields, Embeddings):
         params = self._params()
         progress = self._progress(len(texts))
         semaphore = asyncio.Semaphore(self.max_concurrency)
+        failed = False
 
         async def run(batch: list[str]) -> list[list[float]]:
+            nonlocal failed
             async with semaphore:
-                result = await client.embed(batch, model=self.model, **params)
+                if failed:  # a batch failed while this one waited: send nothing more
+                    return []
+                try:
+                    result = await client.embed(batch, model=self.model, **params)
+                except BaseException:
+                    failed = True
+                    raise
             if progress is not None:
                 progress.update(len(batch))
             return self._vectors(result)

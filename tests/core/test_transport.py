@@ -1,0 +1,87 @@
+"""Which async transport a client runs on (``http_transport``), and when it falls back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from indoxhub_integrations import AsyncIndoxHubClient
+from indoxhub_integrations.core import transport
+from indoxhub_integrations.core.options import IndoxHubOptions
+from indoxhub_integrations.errors import InvalidRequestError
+
+REMOTE = "https://api.indoxhub.com"
+pytestmark = pytest.mark.skipif(
+    not transport.aiohttp_available(), reason="httpx-aiohttp (the aiohttp extra) not installed"
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.delenv(transport.TRANSPORT_ENV_VAR, raising=False)
+
+
+def _kind(client: AsyncIndoxHubClient) -> str:
+    inner = client.http._transport
+    return "aiohttp" if "aiohttp" in type(inner).__mro__[1].__module__ else "httpx"
+
+
+def test_auto_is_aiohttp_where_installed_and_httpx_can_be_chosen(emulator: Any) -> None:
+    kw = {"api_key": emulator.api_key, "base_url": emulator.base_url}
+    assert _kind(AsyncIndoxHubClient(**kw)) == "aiohttp"
+    assert _kind(AsyncIndoxHubClient(**kw, http_transport="aiohttp")) == "aiohttp"
+    assert isinstance(
+        AsyncIndoxHubClient(**kw, http_transport="httpx").http._transport,
+        httpx.AsyncHTTPTransport,
+    )
+
+
+def test_the_env_var_chooses_and_a_bad_value_is_a_clear_error(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(transport.TRANSPORT_ENV_VAR, "HTTPX")
+    assert IndoxHubOptions().http_transport == "httpx"
+    monkeypatch.setenv(transport.TRANSPORT_ENV_VAR, "curl")
+    client = AsyncIndoxHubClient(api_key=emulator.api_key, base_url=emulator.base_url)
+    with pytest.raises(InvalidRequestError, match=r"INDOXHUB_HTTP_TRANSPORT.*'curl'"):
+        client.http  # noqa: B018 - built before any request
+
+
+def test_missing_aiohttp_falls_back_under_auto_and_is_an_error_when_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(transport, "aiohttp_available", lambda: False)
+    assert transport.uses_aiohttp("auto", REMOTE) is False
+    with pytest.raises(InvalidRequestError, match=r"indoxhub-integrations\[aiohttp\]"):
+        transport.uses_aiohttp("aiohttp", REMOTE)
+
+
+@pytest.mark.parametrize("choice", ["auto", "aiohttp"])
+def test_an_environment_proxy_keeps_httpx_transport(
+    monkeypatch: pytest.MonkeyPatch, choice: str
+) -> None:
+    assert transport.uses_aiohttp(choice, REMOTE)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert not transport.uses_aiohttp(choice, REMOTE)  # httpx routes through the proxy
+    assert transport.uses_aiohttp(choice, REMOTE, trust_env=False)  # proxies not trusted
+    monkeypatch.setenv("NO_PROXY", "api.indoxhub.com")
+    assert transport.uses_aiohttp(choice, REMOTE)  # bypassed: direct, on aiohttp
+    assert transport.uses_aiohttp("httpx", REMOTE) is False
+
+
+async def test_the_aiohttp_transport_uses_the_shared_tls_context_and_pool_limits() -> None:
+    from indoxhub_integrations.core.base import LIMITS, tls_context
+
+    built = transport.async_transport("auto", REMOTE, LIMITS, tls_context(), trust_env=True)
+    assert built is not None
+    session = built.get_client()  # type: ignore[attr-defined]
+    try:
+        assert session.connector._ssl is tls_context()
+        assert session.connector.limit == LIMITS.max_connections
+    finally:
+        await session.close()
