@@ -299,6 +299,122 @@ class UsageLedger:
         )
 
 
+class LedgerView:
+    """The totals of a :class:`UsageLedger`, read through (the usage handlers of both
+    frameworks are views over their ledger: one definition of every total)."""
+
+    def _view_ledger(self) -> UsageLedger:
+        ledger: UsageLedger = self.ledger  # type: ignore[attr-defined]
+        return ledger
+
+    @property
+    def cost_is_complete(self) -> bool:
+        """True when every request's cost is known."""
+        return self._view_ledger().cost_is_complete
+
+    @property
+    def records(self) -> list[UsageRecord]:
+        """The records, in arrival order."""
+        return self._view_ledger().records
+
+    @property
+    def total_cost(self) -> float:
+        """USD over the requests whose cost is known (BYOK counts 0)."""
+        return self._view_ledger().total_cost
+
+    @property
+    def platform_cost(self) -> float:
+        """USD billed to indoxhub credits."""
+        return self._view_ledger().platform_cost
+
+    @property
+    def byok_provider_cost(self) -> float:
+        """USD the BYOK requests cost at the provider's list price (an estimate, billed to
+        your own key; never part of :attr:`total_cost`)."""
+        return self._view_ledger().byok_provider_cost
+
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output tokens."""
+        return self._view_ledger().total_tokens
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Input tokens."""
+        return self._view_ledger().prompt_tokens
+
+    @property
+    def completion_tokens(self) -> int:
+        """Output tokens."""
+        return self._view_ledger().completion_tokens
+
+    @property
+    def requests(self) -> int:
+        """Requests counted."""
+        return self._view_ledger().requests
+
+    @property
+    def successful_requests(self) -> int:
+        """Alias of :attr:`requests`, as in ``get_openai_callback()``."""
+        return self._view_ledger().requests
+
+    @property
+    def byok_requests(self) -> int:
+        """Requests that went through a BYOK key."""
+        return self._view_ledger().byok_requests
+
+    @property
+    def platform_requests(self) -> int:
+        """Requests billed to platform credits."""
+        return self._view_ledger().platform_requests
+
+    @property
+    def unknown_cost_requests(self) -> int:
+        """Requests whose cost is unknown (reported as unknown, never as 0)."""
+        return self._view_ledger().unknown_cost_requests
+
+    @property
+    def failed_requests(self) -> int:
+        """Attempts the server answered with an error (not spend; not in ``requests``)."""
+        return self._view_ledger().failed_requests
+
+    @property
+    def estimated_cost_requests(self) -> int:
+        """Requests whose cost was estimated from catalog pricing."""
+        return self._view_ledger().estimated_cost_requests
+
+    @property
+    def server_cost(self) -> float | None:
+        """USD the account spent in the block as the server counts it (``verify_with_server``);
+        None when not verified. An upper bound: other use of the account counts too."""
+        return self._view_ledger().server_cost
+
+    @property
+    def server_requests(self) -> int | None:
+        """Requests the server counted in the block (``verify_with_server``), else None."""
+        return self._view_ledger().server_requests
+
+    @property
+    def server_gap(self) -> float | None:
+        """``server_cost - total_cost`` (``verify_with_server``), else None."""
+        return self._view_ledger().server_gap
+
+    def by_model(self) -> dict[str, dict[str, Any]]:
+        """Totals per ``provider/model``."""
+        return self._view_ledger().by_model()
+
+    def by_endpoint(self) -> dict[str, dict[str, Any]]:
+        """Totals per endpoint (``chat``, ``completion``, ``embedding``, ``image``...)."""
+        return self._view_ledger().by_endpoint()
+
+    def summary(self) -> dict[str, Any]:
+        """Every total as a plain dict."""
+        return self._view_ledger().summary()
+
+    def __str__(self) -> str:
+        return str(self._view_ledger())
+
+
 UsageScope = Literal["context", "process"]
 """Which requests a usage scope counts: ``"context"`` those made in the scope's context
 (asyncio tasks and LangChain/LlamaIndex threads started in it), ``"process"`` every request of

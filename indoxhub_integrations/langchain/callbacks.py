@@ -26,7 +26,7 @@ from langchain_core.outputs import ChatGeneration, Generation, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
 from ..core.budget import Budget, BudgetMode, UnknownCost, budget_from_options
-from ..core.usage import UsageLedger, UsageRecord, UsageScope, usage_scope
+from ..core.usage import LedgerView, UsageLedger, UsageRecord, UsageScope, usage_scope
 from .messages import MODEL_PROVIDER, USAGE_RECORD_KEY
 
 __all__ = [
@@ -92,7 +92,7 @@ def _carried(meta: Mapping[str, Any]) -> UsageRecord | None:
     return UsageRecord.model_validate(carried) if isinstance(carried, Mapping) else None
 
 
-class IndoxHubCallbackHandler(BaseCallbackHandler):
+class IndoxHubCallbackHandler(LedgerView, BaseCallbackHandler):
     """Counts indoxhub requests, tokens and cost; a view over a core ``UsageLedger``.
 
     Attributes:
@@ -154,109 +154,6 @@ class IndoxHubCallbackHandler(BaseCallbackHandler):
     def reset(self) -> None:
         """Forget every record of this handler (enclosing handlers keep theirs)."""
         self.ledger.reset()
-
-    # ------------------------------------------------------------------ the ledger's view
-    @property
-    def records(self) -> list[UsageRecord]:
-        """The records, in arrival order."""
-        return self.ledger.records
-
-    @property
-    def total_cost(self) -> float:
-        """USD over the requests whose cost is known (BYOK counts 0)."""
-        return self.ledger.total_cost
-
-    @property
-    def platform_cost(self) -> float:
-        """USD billed to indoxhub credits."""
-        return self.ledger.platform_cost
-
-    @property
-    def byok_provider_cost(self) -> float:
-        """USD the BYOK requests cost at the provider's list price (an estimate, billed to
-        your own key; never part of :attr:`total_cost`)."""
-        return self.ledger.byok_provider_cost
-
-    @property
-    def total_tokens(self) -> int:
-        """Input plus output tokens."""
-        return self.ledger.total_tokens
-
-    @property
-    def prompt_tokens(self) -> int:
-        """Input tokens."""
-        return self.ledger.prompt_tokens
-
-    @property
-    def completion_tokens(self) -> int:
-        """Output tokens."""
-        return self.ledger.completion_tokens
-
-    @property
-    def requests(self) -> int:
-        """Requests counted."""
-        return self.ledger.requests
-
-    @property
-    def successful_requests(self) -> int:
-        """Alias of :attr:`requests`, as in ``get_openai_callback()``."""
-        return self.ledger.requests
-
-    @property
-    def byok_requests(self) -> int:
-        """Requests that went through a BYOK key."""
-        return self.ledger.byok_requests
-
-    @property
-    def platform_requests(self) -> int:
-        """Requests billed to platform credits."""
-        return self.ledger.platform_requests
-
-    @property
-    def unknown_cost_requests(self) -> int:
-        """Requests whose cost is unknown (reported as unknown, never as 0)."""
-        return self.ledger.unknown_cost_requests
-
-    @property
-    def failed_requests(self) -> int:
-        """Attempts the server answered with an error (not spend; not in ``requests``)."""
-        return self.ledger.failed_requests
-
-    @property
-    def estimated_cost_requests(self) -> int:
-        """Requests whose cost was estimated from catalog pricing."""
-        return self.ledger.estimated_cost_requests
-
-    @property
-    def server_cost(self) -> float | None:
-        """USD the account spent in the block as the server counts it (``verify_with_server``);
-        None when not verified. An upper bound: other use of the account counts too."""
-        return self.ledger.server_cost
-
-    @property
-    def server_requests(self) -> int | None:
-        """Requests the server counted in the block (``verify_with_server``), else None."""
-        return self.ledger.server_requests
-
-    @property
-    def server_gap(self) -> float | None:
-        """``server_cost - total_cost`` (``verify_with_server``), else None."""
-        return self.ledger.server_gap
-
-    def by_model(self) -> dict[str, dict[str, Any]]:
-        """Totals per ``provider/model``."""
-        return self.ledger.by_model()
-
-    def by_endpoint(self) -> dict[str, dict[str, Any]]:
-        """Totals per endpoint (``chat``, ``completion``, ``embedding``, ``image``...)."""
-        return self.ledger.by_endpoint()
-
-    def summary(self) -> dict[str, Any]:
-        """Every total as a plain dict."""
-        return self.ledger.summary()
-
-    def __str__(self) -> str:
-        return str(self.ledger)
 
     def __repr__(self) -> str:
         return f"IndoxHubCallbackHandler({self.ledger!r})"

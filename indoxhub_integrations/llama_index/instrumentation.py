@@ -42,6 +42,7 @@ from pydantic import Field, PrivateAttr
 from ..core.budget import Budget, BudgetMode, UnknownCost, budget_from_options
 from ..core.usage import (
     AnyResult,
+    LedgerView,
     UsageLedger,
     UsageRecord,
     UsageScope,
@@ -76,7 +77,7 @@ def dispatch_usage(result: AnyResult) -> UsageRecord:
     return record
 
 
-class IndoxHubUsageHandler(BaseEventHandler):
+class IndoxHubUsageHandler(LedgerView, BaseEventHandler):
     """An instrumentation event handler that totals indoxhub usage.
 
     Add it to a dispatcher to count every request
@@ -109,120 +110,13 @@ class IndoxHubUsageHandler(BaseEventHandler):
         return self._ledger
 
     @property
-    def records(self) -> list[UsageRecord]:
-        """The records counted, in arrival order."""
-        return self._ledger.records
-
-    @property
-    def total_cost(self) -> float:
-        """USD over the requests whose cost is known (BYOK counts 0)."""
-        return self._ledger.total_cost
-
-    @property
-    def platform_cost(self) -> float:
-        """USD spent on platform credits."""
-        return self._ledger.platform_cost
-
-    @property
-    def byok_provider_cost(self) -> float:
-        """USD the BYOK requests cost at the provider's list price (an estimate, billed to
-        your own key; never part of :attr:`total_cost`)."""
-        return self._ledger.byok_provider_cost
-
-    @property
     def budget(self) -> Budget | None:
         """The budget of ``track_indoxhub_usage(max_cost=...)`` (or ``budget=``), if any."""
         return self._budget
 
-    @property
-    def total_tokens(self) -> int:
-        """Input plus output tokens."""
-        return self._ledger.total_tokens
-
-    @property
-    def prompt_tokens(self) -> int:
-        """Input tokens."""
-        return self._ledger.prompt_tokens
-
-    @property
-    def completion_tokens(self) -> int:
-        """Output tokens."""
-        return self._ledger.completion_tokens
-
-    @property
-    def requests(self) -> int:
-        """Requests counted."""
-        return self._ledger.requests
-
-    @property
-    def successful_requests(self) -> int:
-        """Requests counted (every counted request succeeded); LangChain's spelling."""
-        return self._ledger.requests
-
-    @property
-    def byok_requests(self) -> int:
-        """Requests that went through a BYOK key."""
-        return self._ledger.byok_requests
-
-    @property
-    def platform_requests(self) -> int:
-        """Requests billed to platform credits."""
-        return self._ledger.platform_requests
-
-    @property
-    def unknown_cost_requests(self) -> int:
-        """Requests whose cost is unknown."""
-        return self._ledger.unknown_cost_requests
-
-    @property
-    def failed_requests(self) -> int:
-        """Attempts the server answered with an error (not spend; not in ``requests``)."""
-        return self._ledger.failed_requests
-
-    @property
-    def estimated_cost_requests(self) -> int:
-        """Requests whose cost was estimated from catalog pricing."""
-        return self._ledger.estimated_cost_requests
-
-    @property
-    def cost_is_complete(self) -> bool:
-        """True when every request's cost is known."""
-        return self._ledger.cost_is_complete
-
-    @property
-    def server_cost(self) -> float | None:
-        """USD the account spent in the block as the server counts it (``verify_with_server``);
-        None when not verified. An upper bound: other use of the account counts too."""
-        return self._ledger.server_cost
-
-    @property
-    def server_requests(self) -> int | None:
-        """Requests the server counted in the block (``verify_with_server``), else None."""
-        return self._ledger.server_requests
-
-    @property
-    def server_gap(self) -> float | None:
-        """``server_cost - total_cost`` (``verify_with_server``), else None."""
-        return self._ledger.server_gap
-
-    def by_model(self) -> dict[str, dict[str, Any]]:
-        """Totals per ``provider/model``."""
-        return self._ledger.by_model()
-
-    def by_endpoint(self) -> dict[str, dict[str, Any]]:
-        """Totals per endpoint (``chat``, ``embedding``, ``image``...)."""
-        return self._ledger.by_endpoint()
-
-    def summary(self) -> dict[str, Any]:
-        """Every total as a plain dict."""
-        return self._ledger.summary()
-
     def reset(self) -> None:
         """Forget everything counted so far."""
         self._ledger.reset()
-
-    def __str__(self) -> str:
-        return str(self._ledger)
 
     def __repr__(self) -> str:
         return f"IndoxHubUsageHandler({self._ledger!r})"
