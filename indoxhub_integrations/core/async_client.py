@@ -35,7 +35,7 @@ from .endpoints import AudioInput
 from .errors import IndoxHubError, InvalidRequestError
 from .media_download import afetch_speech
 from .streaming import SSEDecoder
-from .transport import NATIVE_ASYNC_LIMITS, async_transport
+from .transport import NATIVE_ASYNC_LIMITS, async_transport, with_response_cookies
 from .video import parse_video_jobs
 from .wire import (
     ChatResult,
@@ -79,10 +79,12 @@ class AsyncIndoxHubClient(BaseClient):
                 self.settings.http_transport, options["base_url"], LIMITS, tls_context(),
                 trust_env=options["trust_env"],
             )  # fmt: skip
-            self._http = httpx.AsyncClient(
-                limits=LIMITS if transport else NATIVE_ASYNC_LIMITS, verify=tls_context(),
-                transport=transport, **options,
-            )  # fmt: skip
+            limits = LIMITS if transport else NATIVE_ASYNC_LIMITS
+            self._http = with_response_cookies(
+                httpx.AsyncClient(
+                    limits=limits, verify=tls_context(), transport=transport, **options
+                )
+            )
         return self._http
 
     async def aclose(self) -> None:

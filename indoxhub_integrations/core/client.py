@@ -35,6 +35,7 @@ from .endpoints import AudioInput
 from .errors import IndoxHubError, InvalidRequestError
 from .media_download import fetch_speech
 from .streaming import SSEDecoder
+from .transport import with_response_cookies
 from .video import parse_video_jobs
 from .wire import (
     ChatResult,
@@ -68,8 +69,8 @@ class IndoxHubClient(BaseClient):
         if self._http is None:
             with self._http_lock:
                 if self._http is None:
-                    self._http = httpx.Client(
-                        limits=LIMITS, verify=tls_context(), **self._http_options()
+                    self._http = with_response_cookies(
+                        httpx.Client(limits=LIMITS, verify=tls_context(), **self._http_options())
                     )
         return self._http
 

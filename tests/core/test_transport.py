@@ -7,9 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
-from indoxhub_integrations import AsyncIndoxHubClient
+from indoxhub_integrations import AsyncIndoxHubClient, IndoxHubClient
 from indoxhub_integrations.core import transport
 from indoxhub_integrations.core.options import IndoxHubOptions
+from indoxhub_integrations.core.transport import ResponseCookies, with_response_cookies
 from indoxhub_integrations.errors import InvalidRequestError
 
 REMOTE = "https://api.indoxhub.com"
@@ -85,3 +86,27 @@ async def test_the_aiohttp_transport_uses_the_shared_tls_context_and_pool_limits
         assert session.connector.limit == LIMITS.max_connections
     finally:
         await session.close()
+
+
+def _cookie_answer(request: httpx.Request) -> httpx.Response:
+    headers = {"set-cookie": "lb=node-7; Path=/"} if request.url.path.endswith("/a") else {}
+    return httpx.Response(200, headers=headers, json={"ok": True})
+
+
+def test_a_set_cookie_answer_is_still_stored_and_sent_back() -> None:
+    client = with_response_cookies(httpx.Client(transport=httpx.MockTransport(_cookie_answer)))
+    seen: list[str | None] = []
+    client.get("http://h.test/b")
+    assert isinstance(client.cookies, ResponseCookies) and not client.cookies
+    client.get("http://h.test/a")
+    assert client.cookies.get("lb") == "node-7"
+    client.event_hooks["request"] = [lambda r: seen.append(r.headers.get("cookie"))]
+    client.get("http://h.test/b")
+    assert seen == ["lb=node-7"]
+
+
+def test_both_clients_use_the_cookie_jar_that_skips_answers_without_cookies() -> None:
+    sync_client = IndoxHubClient(api_key="k", base_url="http://127.0.0.1:9")
+    async_client = AsyncIndoxHubClient(api_key="k", base_url="http://127.0.0.1:9")
+    assert isinstance(sync_client.http.cookies, ResponseCookies)
+    assert isinstance(async_client.http.cookies, ResponseCookies)
