@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from indoxhub_integrations import AsyncIndoxHubClient, IndoxHubClient
 from indoxhub_integrations.core import transport
@@ -110,3 +111,28 @@ def test_both_clients_use_the_cookie_jar_that_skips_answers_without_cookies() ->
     async_client = AsyncIndoxHubClient(api_key="k", base_url="http://127.0.0.1:9")
     assert isinstance(sync_client.http.cookies, ResponseCookies)
     assert isinstance(async_client.http.cookies, ResponseCookies)
+
+
+@pytest.mark.parametrize("with_cookie", [False, True])
+def test_a_json_request_is_built_as_httpx_would_build_it(with_cookie: bool) -> None:
+    from indoxhub_integrations.core import endpoints as ep
+
+    client = IndoxHubClient(api_key="canary-k", base_url="http://127.0.0.1:9", timeout=7)
+    http = client.http
+    if with_cookie:
+        http.cookies.set("lb", "node-7", domain="127.0.0.1")
+    call = client._plan(ep.CHAT, [{"role": "user", "content": "hi"}], "openai/x", {},
+                        byok_api_key=None)  # fmt: skip
+    ours = client._build_request(http, call)
+    again = client._build_request(http, call)  # from the kept headers
+    reference = http.build_request(
+        "POST", ours.url, content=ours.content,
+        headers={**client._auth_headers(), "Content-Type": "application/json"},
+    )  # fmt: skip
+    for request in (ours, again):
+        assert request.headers.raw == reference.headers.raw
+        assert request.extensions == reference.extensions
+        assert request.content == reference.content and request.method == "POST"
+    assert ("cookie" in ours.headers) is with_cookie
+    client._token.token = SecretStr("a-new-token")  # a refreshed token: new headers
+    assert client._build_request(http, call).headers["authorization"] == "Bearer a-new-token"
