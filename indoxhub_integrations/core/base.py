@@ -453,7 +453,8 @@ class BaseClient:
         url = self._url(http.base_url, call.path)
         if call.form or call.files:
             headers = self._auth_headers() if call.authenticated else self._static_headers
-            form = {k: _reveal(v) if isinstance(v, SecretStr) else v for k, v in call.form.items()}
+            fields = call.form or {}
+            form = {k: _reveal(v) if isinstance(v, SecretStr) else v for k, v in fields.items()}
             request = http.build_request(
                 call.method, url, headers=headers, data=form or None, files=call.files
             )
