@@ -35,7 +35,7 @@ from typing import Any
 
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.dispatcher import Dispatcher
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler, NullEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 from pydantic import Field, PrivateAttr
 
@@ -71,10 +71,31 @@ class IndoxHubUsageEvent(BaseEvent):
 
 
 def dispatch_usage(result: AnyResult) -> UsageRecord:
-    """Dispatch the :class:`IndoxHubUsageEvent` of one finished request and return its record."""
+    """Dispatch the :class:`IndoxHubUsageEvent` of one finished request and return its record.
+
+    The event is made only when some handler on the dispatcher's propagation chain would
+    receive it (LlamaIndex's ``NullEventHandler`` and the handlers of
+    ``track_indoxhub_usage()``, which get the core's records directly, do not count).
+    """
     record = record_from_result(result)
-    dispatcher.event(IndoxHubUsageEvent(record=record))
+    if _has_listeners(dispatcher):
+        dispatcher.event(IndoxHubUsageEvent(record=record))
     return record
+
+
+def _has_listeners(start: Dispatcher) -> bool:
+    """Whether an event dispatched on ``start`` reaches a handler that may use it (the chain
+    :meth:`Dispatcher.event` walks)."""
+    current: Dispatcher | None = start
+    while current is not None:
+        for handler in current.event_handlers:
+            if isinstance(handler, NullEventHandler):
+                continue
+            if isinstance(handler, IndoxHubUsageHandler) and handler._subscribed:
+                continue
+            return True
+        current = current.parent if current.propagate else None
+    return False
 
 
 class IndoxHubUsageHandler(LedgerView, BaseEventHandler):

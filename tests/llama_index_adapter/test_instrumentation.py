@@ -13,6 +13,7 @@ import pytest
 from li_support import connection, model_calls
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.types import Thread
 
 from indoxhub_integrations.llama_index import (
@@ -160,3 +161,42 @@ def test_unknown_cost_is_never_zero(emulator: Any) -> None:
     assert response.additional_kwargs["cost"] is None
     assert usage.unknown_cost_requests == 1 and not usage.cost_is_complete
     assert usage.total_cost == 0.0 and "unknown cost for 1 request" in str(usage)
+
+
+class _Collect(BaseEventHandler):
+    events: list[Any] = []
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "Collect"
+
+    def handle(self, event: Any, **kwargs: Any) -> None:
+        self.events.append(event)
+
+
+def test_the_usage_event_is_made_only_when_a_handler_would_receive_it(emulator: Any) -> None:
+    from indoxhub_integrations.llama_index import instrumentation
+
+    llm = IndoxHub(**connection(emulator))
+    made: list[Any] = []
+    real = instrumentation.IndoxHubUsageEvent
+
+    def counting(**kwargs: Any) -> Any:
+        made.append(kwargs)
+        return real(**kwargs)
+
+    root = get_dispatcher()
+    before = list(root.event_handlers)
+    try:
+        instrumentation.IndoxHubUsageEvent = counting  # type: ignore[misc,assignment]
+        with track_indoxhub_usage() as usage:  # subscribed to the core's records: no event
+            llm.chat(HI)
+        assert usage.requests == 1 and made == []
+        collector = _Collect(events=[])
+        root.add_event_handler(collector)
+        llm.chat(HI)
+        assert len(made) == 1
+        assert [type(e).__name__ for e in collector.events].count("IndoxHubUsageEvent") == 1
+    finally:
+        instrumentation.IndoxHubUsageEvent = real  # type: ignore[misc]
+        root.event_handlers = before
