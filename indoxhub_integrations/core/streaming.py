@@ -227,6 +227,7 @@ class StreamAssembler:
         self._tools: list[_ToolState] = []
         self._tool_keys: dict[Key, int] = {}
         self._text_keys: set[Key] = set()
+        self._last_text_where: tuple[Any, Any] | None = None
         self._text_since_item = False
         self._image_keys: set[Key] = set()
         self._images: list[GeneratedImage] = []
@@ -358,7 +359,10 @@ class StreamAssembler:
         if type(delta) is not str:
             delta = _delta_text(delta)
         self._text.append(delta)
-        self._text_keys.update(_keys(obj))
+        where = (obj.get("output_index"), obj.get("item_id"))
+        if where != self._last_text_where:  # the deltas of one item share their keys
+            self._last_text_where = where
+            self._text_keys.update(_keys(obj))
         self._text_since_item = True
         return [StreamEvent(type="text", text_delta=delta, raw=obj)]
 
