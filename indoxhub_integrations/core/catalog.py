@@ -27,11 +27,25 @@ _CONTEXT_KEYS = ("context_window", "context_length", "contextWindow", "max_conte
                  "max_input_tokens")  # fmt: skip
 _OUTPUT_KEYS = ("max_output_tokens", "max_completion_tokens", "output_limit", "maxOutputTokens",
                 "max_tokens")  # fmt: skip
-_TOOL_WORDS = frozenset({"function_calling", "functions", "tools", "tool_calling", "tool_use",
-                         "tool_choice"})  # fmt: skip
-_VISION_WORDS = frozenset({"vision", "image_input", "images", "multimodal"})
-_TOOL_FLAGS = ("supports_function_calling", "supports_tools", "function_calling", "tool_calling")
-_VISION_FLAGS = ("supports_vision", "vision", "supports_images")
+_CAPABILITIES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "function_calling": (
+        ("supports_function_calling", "supports_tools", "function_calling", "tool_calling"),
+        frozenset({"function_calling", "functions", "tools", "tool_calling", "tool_use",
+                   "tool_choice"}),
+    ),
+    "vision": (
+        ("supports_vision", "vision", "supports_images", "image_inputs"),
+        frozenset({"vision", "image", "images", "image_input", "image_inputs", "multimodal"}),
+    ),
+    "structured_output": (
+        ("supports_json", "structured_output", "json_mode"),
+        frozenset({"json", "json_mode", "structured_output"}),
+    ),
+    "reasoning": (("reasoning", "supports_reasoning"), frozenset({"reasoning"})),
+}  # fmt: skip
+"""Each capability field of :class:`ModelInfo`: (boolean fields of the entry that state it,
+words that name it in a ``capabilities`` list or mapping, ``supported_parameters`` or
+``input_modalities``)."""
 _UNIT = re.compile(r"^\s*(?:per\s+)?(\d+(?:\.\d+)?)?\s*([km])?\s*(?:tokens?)?\s*$", re.I)
 
 
@@ -69,28 +83,27 @@ def _positive_int(entry: Mapping[str, Any], keys: tuple[str, ...]) -> int | None
 def _capability(
     entry: Mapping[str, Any], flags: tuple[str, ...], words: frozenset[str]
 ) -> bool | None:
-    """A capability from a boolean flag, else from a ``capabilities`` list (or mapping of
-    flags) or ``supported_parameters``; vision also from ``"image"`` in ``input_modalities``.
-    ``None`` when the entry says nothing."""
+    """One capability as the entry states it; ``None`` when it does not say.
+
+    A boolean field (``supports_tools: false``) says yes or no, and wins; so does a
+    ``capabilities`` mapping of flags (``{"vision": false}``). A list (``capabilities``,
+    ``supported_parameters``, ``input_modalities``) that names the capability says yes; a list
+    that does not name it says nothing: the service's lists name endpoint kinds
+    (``["chat", "completion"]`` for ``gpt-4`` in its docs), not everything a model can do.
+    """
     for flag in flags:
         if isinstance(entry.get(flag), bool):
             return bool(entry[flag])
-    listed: set[str] = set()
-    said = False
+    mapping = entry.get("capabilities")
+    if isinstance(mapping, Mapping):
+        stated = [bool(on) for key, on in mapping.items() if str(key).lower() in words]
+        if stated:
+            return any(stated)
     for key in ("capabilities", "supported_parameters", "input_modalities"):
         value = entry.get(key)
-        if isinstance(value, Mapping):
-            items = [k for k, on in value.items() if on]
-        elif isinstance(value, list):
-            items = value
-        else:
-            continue
-        said = True
-        named = {str(item).lower() for item in items}
-        if key == "input_modalities" and words is _VISION_WORDS and "image" in named:
+        if isinstance(value, list) and words & {str(item).lower() for item in value}:
             return True
-        listed |= named
-    return bool(listed & words) if said else None
+    return None
 
 
 def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
@@ -114,8 +127,10 @@ def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
         price_unit_tokens=unit or 1000,
         context_window=_positive_int(entry, _CONTEXT_KEYS),
         max_output_tokens=_positive_int(entry, _OUTPUT_KEYS),
-        function_calling=_capability(entry, _TOOL_FLAGS, _TOOL_WORDS),
-        vision=_capability(entry, _VISION_FLAGS, _VISION_WORDS),
+        function_calling=_capability(entry, *_CAPABILITIES["function_calling"]),
+        vision=_capability(entry, *_CAPABILITIES["vision"]),
+        structured_output=_capability(entry, *_CAPABILITIES["structured_output"]),
+        reasoning=_capability(entry, *_CAPABILITIES["reasoning"]),
         raw=dict(entry),
     )
 
@@ -210,50 +225,28 @@ def estimate_cost(usage: Usage, model: ModelInfo) -> float | None:
     )
 
 
-_PROFILE_NUMBERS = {
-    "max_input_tokens": ("max_input_tokens", "context_window", "contextWindow", "context_length"),
-    "max_output_tokens": ("max_output_tokens", "maxOutputTokens", "max_completion_tokens"),
+_PROFILE_KEYS = {
+    "max_input_tokens": "context_window",
+    "max_output_tokens": "max_output_tokens",
+    "tool_calling": "function_calling",
+    "structured_output": "structured_output",
+    "image_inputs": "vision",
+    "reasoning_output": "reasoning",
 }
-_PROFILE_FLAGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "tool_calling": (
-        ("supports_tools", "tool_calling", "function_calling"),
-        ("tools", "tool_calling", "function_calling"),
-    ),
-    "structured_output": (
-        ("supports_json", "structured_output", "json_mode"),
-        ("json", "json_mode", "structured_output"),
-    ),
-    "image_inputs": (
-        ("supports_vision", "vision", "image_inputs"),
-        ("vision", "image", "image_input", "image_inputs"),
-    ),
-    "reasoning_output": (("reasoning", "supports_reasoning"), ("reasoning",)),
-}
-"""Profile flags: (boolean fields of the entry, words of its ``capabilities`` list)."""
+"""LangChain ``ModelProfile`` key -> the :class:`ModelInfo` field it reads."""
 
 
 def model_profile(model: ModelInfo) -> dict[str, Any]:
     """What the catalog says a model can do, as LangChain ``ModelProfile`` keys.
 
-    Only what the entry states is set: ``max_input_tokens`` (its context window),
-    ``max_output_tokens``, and ``tool_calling``, ``structured_output``, ``image_inputs``,
-    ``reasoning_output`` from boolean fields or a ``capabilities`` list. A capability the
-    entry does not mention stays unset (unknown), never ``False``.
+    Reads the fields :func:`parse_model_catalog` filled (one rule for both frameworks):
+    ``max_input_tokens`` (the context window), ``max_output_tokens``, ``tool_calling``,
+    ``structured_output``, ``image_inputs``, ``reasoning_output``. What the catalog does not
+    say (a ``None`` field) stays unset, never ``False``.
     """
-    raw = model.raw
     profile: dict[str, Any] = {}
-    for key, names in _PROFILE_NUMBERS.items():
-        for name in names:
-            value = raw.get(name)
-            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-                profile[key] = value
-                break
-    listed = raw.get("capabilities")
-    capabilities = {str(item).lower() for item in listed} if isinstance(listed, list) else set()
-    for key, (fields, words) in _PROFILE_FLAGS.items():
-        flags = [raw[name] for name in fields if isinstance(raw.get(name), bool)]
-        if flags:
-            profile[key] = flags[0]
-        elif capabilities & set(words):
-            profile[key] = True
+    for key, field in _PROFILE_KEYS.items():
+        value = getattr(model, field)
+        if value is not None:
+            profile[key] = value
     return profile

@@ -372,7 +372,13 @@ class StreamEvent(_Model):
 
 
 class ModelInfo(_Model):
-    """One model of the catalog, with its pricing."""
+    """One model of the catalog, with its pricing and what it can do.
+
+    :func:`~indoxhub_integrations.core.catalog.parse_model_catalog` reads every limit and
+    capability once, by one rule; both frameworks read these fields (LangChain's ``profile``,
+    LlamaIndex's ``metadata``), never ``raw``. ``None`` means the catalog does not say, and each
+    framework applies its own default.
+    """
 
     model_config = ConfigDict(extra="allow")
 
@@ -398,5 +404,11 @@ class ModelInfo(_Model):
     """Whether the model calls tools; ``None`` when the catalog does not say."""
     vision: bool | None = None
     """Whether the model reads images; ``None`` when the catalog does not say."""
+    structured_output: bool | None = None
+    """Whether the model answers in a given JSON schema (JSON mode); ``None`` when the catalog
+    does not say."""
+    reasoning: bool | None = None
+    """Whether the model reasons before answering (and may return its reasoning); ``None``
+    when the catalog does not say."""
     raw: dict[str, Any] = Field(default_factory=dict)
     """The catalog entry as received."""

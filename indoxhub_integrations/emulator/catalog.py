@@ -70,7 +70,8 @@ class CatalogModel:
         ``id`` and ``name`` are the bare model name and ``provider`` names the provider (as in
         the docs' example, ``"id": "gpt-4"``, ``"provider": "openai"``); ``pricing`` is
         ``{input, output, currency, unit}`` for token-priced models. ``type`` and
-        ``capabilities`` say what the model does.
+        ``capabilities`` say what the model does; built-in chat models also state
+        ``supports_function_calling`` and ``supports_vision`` (``false`` included).
         """
         data: dict[str, Any] = {
             "id": self.name,
@@ -85,8 +86,10 @@ class CatalogModel:
             data["reasoning"] = True
         if self.max_output_tokens is not None:
             data["max_output_tokens"] = self.max_output_tokens
-        if self.capabilities:
+        if self.capabilities:  # a list names what a model does; the flags also say what not
             data["capabilities"] = list(self.capabilities)
+            data["supports_function_calling"] = "function_calling" in self.capabilities
+            data["supports_vision"] = "vision" in self.capabilities
         data.update(self.extra)
         return data
 

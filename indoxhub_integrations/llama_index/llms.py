@@ -76,7 +76,9 @@ def model_metadata(
     num_output: int | None,
     function_calling: bool | None,
 ) -> LLMMetadata:
-    """``LLMMetadata`` from the user's settings, else the catalog entry, else the defaults."""
+    """``LLMMetadata`` from the user's settings, else the catalog entry's parsed fields (the
+    ones LangChain's profile reads too), else the defaults (``None``: the catalog does not
+    say)."""
     window = context_window or (info and info.context_window) or DEFAULT_CONTEXT_WINDOW
     output = num_output or (info and info.max_output_tokens) or DEFAULT_NUM_OUTPUT
     tools = function_calling
@@ -228,7 +230,8 @@ class IndoxHub(IndoxHubConnection, ProtectedToolCalls, FunctionCallingLLM):
     output limit for the model, else 1024)."""
     is_function_calling_model: bool | None = None
     """Whether LlamaIndex may offer the model tools; ``None`` (the default) asks the catalog
-    and assumes ``True`` for models it does not describe."""
+    and assumes ``True`` when it does not say (an unlisted model, or an entry without a
+    function-calling flag or word)."""
 
     @field_validator("model")
     @classmethod

@@ -1,4 +1,5 @@
-"""model_profile: only what a catalog entry states; unknown capabilities stay unset."""
+"""One rule for what a catalog entry says a model can do: parsed once into ``ModelInfo``;
+``model_profile`` only renames its fields, and unknown capabilities stay unset."""
 
 from __future__ import annotations
 
@@ -6,16 +7,17 @@ from typing import Any
 
 import pytest
 
-from indoxhub_integrations.core.catalog import model_profile
+from indoxhub_integrations.core.catalog import model_profile, parse_model_catalog
 from indoxhub_integrations.core.wire import ModelInfo
 
 
-def _info(**raw: Any) -> ModelInfo:
-    return ModelInfo(id="openai/x", provider="openai", name="x", raw=raw)
+def _parse(**entry: Any) -> ModelInfo:
+    (info,) = parse_model_catalog([{"id": "openai/x", **entry}])
+    return info
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"),
+    ("entry", "expected"),
     [
         ({}, {}),
         ({"context_window": 128000}, {"max_input_tokens": 128000}),
@@ -26,7 +28,31 @@ def _info(**raw: Any) -> ModelInfo:
          {"tool_calling": True, "image_inputs": True}),
         ({"supports_tools": False, "capabilities": ["tools"]}, {"tool_calling": False}),
         ({"context_window": True}, {}),
+        ({"supports_json": True, "supports_reasoning": False},
+         {"structured_output": True, "reasoning_output": False}),
+        ({"capabilities": {"function_calling": True, "vision": False}},
+         {"tool_calling": True, "image_inputs": False}),
+        ({"input_modalities": ["text", "image"], "supported_parameters": ["tools", "json_mode"]},
+         {"image_inputs": True, "tool_calling": True, "structured_output": True}),
     ],
 )  # fmt: skip
-def test_model_profile(raw: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert model_profile(_info(**raw)) == expected
+def test_model_profile(entry: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert model_profile(_parse(**entry)) == expected
+
+
+def test_a_list_that_does_not_name_a_capability_says_nothing() -> None:
+    # The service's docs list gpt-4 with ``["chat", "completion"]``: endpoint kinds, not
+    # everything it can do. Both frameworks see "unknown", never "no".
+    info = _parse(capabilities=["chat", "completion"], context_length=8192)
+    assert (info.function_calling, info.vision, info.structured_output, info.reasoning) == (
+        None, None, None, None,
+    )  # fmt: skip
+    assert model_profile(info) == {"max_input_tokens": 8192}
+
+
+def test_the_profile_reads_the_parsed_fields_not_raw() -> None:
+    info = ModelInfo(
+        id="a/m", provider="a", name="m", context_window=1000, function_calling=False,
+        raw={"context_window": 5, "supports_tools": True},
+    )  # fmt: skip
+    assert model_profile(info) == {"max_input_tokens": 1000, "tool_calling": False}

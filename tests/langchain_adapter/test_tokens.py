@@ -65,9 +65,10 @@ def test_profile_from_the_catalog(emulator: Any) -> None:
     )
     assert llm.profile is None  # constructors do no I/O
     profile = llm.load_profile()
-    # the emulator's catalog states the output limit too (max_output_tokens)
+    # the emulator's catalog states the output limit and says no tools, no images
     assert profile == {
         "max_input_tokens": 64000, "max_output_tokens": 8192, "reasoning_output": True,
+        "tool_calling": False, "image_inputs": False,
     }  # fmt: skip
     assert llm.profile == profile
-    assert "tool_calling" not in profile  # the catalog does not say: unknown, not False
+    assert "structured_output" not in profile  # the catalog does not say: unknown, not False

@@ -89,7 +89,7 @@ def test_prompt_packing_sees_a_128k_model_as_128k(emulator: Any) -> None:
     ("entry", "window", "output", "tools", "vision"),
     [
         ({"id": "a/m", "context_length": 1000, "max_completion_tokens": 10}, 1000, 10, None, None),
-        ({"id": "a/m", "capabilities": ["chat"]}, None, None, False, False),
+        ({"id": "a/m", "capabilities": ["chat"]}, None, None, None, None),  # says nothing
         (
             {"id": "a/m", "capabilities": {"function_calling": True, "vision": False}},
             None,
