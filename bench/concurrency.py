@@ -142,6 +142,95 @@ def _peer_li(server: Server, n: int, c: int) -> Op:
     return _bounded(lambda: llm.achat(messages), n, c)
 
 
+def _floor_lc_abatch(server: Server, n: int, c: int) -> Op:
+    """The thinnest LangChain chat model (bench/floor.py) on an aiohttp-backed httpx client:
+    what LangChain's own ``abatch`` machinery costs, the limit for any LangChain model."""
+    from bench.floor import FloorChat
+
+    chat = FloorChat(base_url=server.url())
+    prompts = [shapes.PROMPT] * n
+    return lambda: chat.abatch(prompts, config={"max_concurrency": c})
+
+
+def _floor_li_achat(server: Server, n: int, c: int) -> Op:
+    """The thinnest LlamaIndex LLM with an async ``achat`` (LlamaIndex's own callback and span
+    decorators) posting with an aiohttp-backed httpx client: the limit for any LlamaIndex LLM."""
+    from llama_index.core.base.llms.types import (
+        ChatMessage,
+        ChatResponse,
+        CompletionResponse,
+        LLMMetadata,
+    )
+    from llama_index.core.llms import CustomLLM
+    from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+
+    from bench.floor import async_client
+
+    client = async_client(server.url())
+
+    class FloorAsyncLLM(CustomLLM):
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(is_chat_model=True, model_name=shapes.MODEL)
+
+        @llm_chat_callback()
+        async def achat(self, messages: Any, **kwargs: Any) -> ChatResponse:
+            body = {
+                "messages": [{"role": m.role.value, "content": m.content} for m in messages],
+                "model": shapes.MODEL,
+            }
+            answer = (await client.post("/api/v1/chat/completions", json=body)).json()
+            text = answer.get("data") or ""
+            return ChatResponse(message=ChatMessage(role="assistant", content=text), raw=answer)
+
+        @llm_completion_callback()
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
+            return CompletionResponse(text="")
+
+        @llm_completion_callback()
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
+            raise NotImplementedError
+
+    llm = FloorAsyncLLM()
+    messages = [ChatMessage(role="user", content=shapes.PROMPT)]
+    return _bounded(lambda: llm.achat(messages), n, c)
+
+
+def _floor_li_aembed(server: Server, n: int, c: int) -> Op:
+    """The thinnest LlamaIndex embedding model (a ``BaseEmbedding`` posting with an
+    aiohttp-backed httpx client, ``c`` requests in flight) under LlamaIndex's own
+    ``aget_text_embedding_batch``: the limit for any LlamaIndex embedding model."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    from bench.floor import async_client
+
+    client = async_client(server.url())
+    semaphore = asyncio.Semaphore(c)
+
+    async def post(texts: list[str]) -> list[list[float]]:
+        async with semaphore:
+            body = {"model": shapes.EMBED_MODEL, "text": texts}
+            answer = (await client.post("/api/v1/embeddings", json=body)).json()
+        return [item["embedding"] for item in answer["data"]]
+
+    class FloorEmbedding(BaseEmbedding):
+        def _get_query_embedding(self, query: str) -> list[float]:
+            raise NotImplementedError
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return (await post([query]))[0]
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            raise NotImplementedError
+
+        async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return await post(texts)
+
+    embedding = FloorEmbedding(model_name=shapes.EMBED_MODEL, embed_batch_size=TEXTS_PER_REQUEST)
+    texts = [f"text {i}" for i in range(n * TEXTS_PER_REQUEST)]
+    return lambda: embedding.aget_text_embedding_batch(texts)
+
+
 def _lc_batch_threads(server: Server, transport: str, n: int, c: int) -> Op:
     from indoxhub_integrations.langchain import ChatIndoxHub
 
@@ -173,6 +262,11 @@ def contenders(server: Server, n: int, c: int) -> dict[str, Op | Callable[[], Op
             table[f"{name} ({transport})"] = (
                 lambda b=build, t=transport: b(server, t, n, c)  # type: ignore[misc]
             )
+    table["floor BaseChatModel.abatch (aiohttp)"] = lambda: _floor_lc_abatch(server, n, c)
+    table["floor CustomLLM.achat (aiohttp)"] = lambda: _floor_li_achat(server, n, c)
+    table["floor BaseEmbedding.aget_text_embedding_batch (aiohttp)"] = lambda: _floor_li_aembed(
+        server, n, c
+    )
     table["peer ChatOpenAI.abatch"] = lambda: _peer_lc(server, n, c)
     table["peer OpenAILike.achat"] = lambda: _peer_li(server, n, c)
     table["ChatIndoxHub.batch (threads)"] = lambda: _lc_batch_threads(server, "auto", n, c)
@@ -234,7 +328,9 @@ def _profile(loop: asyncio.AbstractEventLoop, op: Op, name: str, n: int, c: int)
     loop.run_until_complete(op())
     profiler.disable()
     print(f"\n## profile of {name}, N={n} C={c}")
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(
+        int(os.environ.get("BENCH_PROFILE_TOP", "18"))
+    )
 
 
 def main() -> None:

@@ -24,6 +24,18 @@ from bench import shapes
 PATH = "/api/v1/chat/completions"
 
 
+def async_client(base_url: str) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` on the aiohttp transport (as the core's, with its pool
+    limits) where ``httpx-aiohttp`` is installed, else on httpx's own."""
+    try:
+        from httpx_aiohttp import AiohttpTransport
+
+        from indoxhub_integrations.core.base import LIMITS
+    except ImportError:
+        return httpx.AsyncClient(base_url=base_url)
+    return httpx.AsyncClient(base_url=base_url, transport=AiohttpTransport(limits=LIMITS))
+
+
 class FloorChat(BaseChatModel):
     """A chat model that is nothing but an httpx call."""
 
@@ -31,6 +43,7 @@ class FloorChat(BaseChatModel):
     """The bench server's root for the case's variant."""
 
     _client: httpx.Client | None = PrivateAttr(default=None)
+    _aclient: httpx.AsyncClient | None = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -60,6 +73,19 @@ class FloorChat(BaseChatModel):
     ) -> ChatResult:
         data = self.client.post(PATH, json=self._body(messages, False)).json()
         message = AIMessage(content=data["data"])
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self._aclient is None:  # one pool, on the aiohttp transport when installed
+            self._aclient = async_client(self.base_url)
+        answer = await self._aclient.post(PATH, json=self._body(messages, False))
+        message = AIMessage(content=answer.json()["data"])
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
