@@ -153,45 +153,13 @@ def _floor_lc_abatch(server: Server, n: int, c: int) -> Op:
 
 
 def _floor_li_achat(server: Server, n: int, c: int) -> Op:
-    """The thinnest LlamaIndex LLM with an async ``achat`` (LlamaIndex's own callback and span
-    decorators) posting with an aiohttp-backed httpx client: the limit for any LlamaIndex LLM."""
-    from llama_index.core.base.llms.types import (
-        ChatMessage,
-        ChatResponse,
-        CompletionResponse,
-        LLMMetadata,
-    )
-    from llama_index.core.llms import CustomLLM
-    from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+    """The thinnest LlamaIndex LLM (``bench.contenders.li_floor``: LlamaIndex's own callback
+    and span decorators) with its aiohttp-backed ``achat``: the limit for any LlamaIndex LLM."""
+    from llama_index.core.llms import ChatMessage
 
-    from bench.floor import async_client
+    from bench.contenders import li_floor
 
-    client = async_client(server.url())
-
-    class FloorAsyncLLM(CustomLLM):
-        @property
-        def metadata(self) -> LLMMetadata:
-            return LLMMetadata(is_chat_model=True, model_name=shapes.MODEL)
-
-        @llm_chat_callback()
-        async def achat(self, messages: Any, **kwargs: Any) -> ChatResponse:
-            body = {
-                "messages": [{"role": m.role.value, "content": m.content} for m in messages],
-                "model": shapes.MODEL,
-            }
-            answer = (await client.post("/api/v1/chat/completions", json=body)).json()
-            text = answer.get("data") or ""
-            return ChatResponse(message=ChatMessage(role="assistant", content=text), raw=answer)
-
-        @llm_completion_callback()
-        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
-            return CompletionResponse(text="")
-
-        @llm_completion_callback()
-        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
-            raise NotImplementedError
-
-    llm = FloorAsyncLLM()
+    llm = li_floor(server, "c")
     messages = [ChatMessage(role="user", content=shapes.PROMPT)]
     return _bounded(lambda: llm.achat(messages), n, c)
 

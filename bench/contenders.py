@@ -134,7 +134,9 @@ def li_floor(server: Server, variant: str) -> Any:
     """The floor contender for LlamaIndex: a ``CustomLLM`` whose ``chat`` posts the request
     with raw httpx and returns a ``ChatResponse``, decorated with LlamaIndex's own
     ``llm_chat_callback`` (as any LLM is: events, span, callback manager). No options, no
-    usage, no error handling: what every LlamaIndex LLM pays before doing anything useful."""
+    usage, no error handling: what every LlamaIndex LLM pays before doing anything useful.
+    Its ``achat`` does the same with an aiohttp-backed ``httpx.AsyncClient``
+    (``bench/concurrency.py``)."""
     from llama_index.core.base.llms.types import (
         ChatMessage,
         ChatResponse,
@@ -144,7 +146,19 @@ def li_floor(server: Server, variant: str) -> Any:
     from llama_index.core.llms import CustomLLM
     from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 
+    from bench.floor import async_client
+
     client = httpx.Client(base_url=server.url(variant))
+    aclient = async_client(server.url(variant))
+    path = "/api/v1/chat/completions"
+
+    def body(messages: Any) -> dict[str, Any]:
+        wire = [{"role": m.role.value, "content": m.content} for m in messages]
+        return {"messages": wire, "model": shapes.MODEL}
+
+    def response(answer: dict[str, Any]) -> ChatResponse:
+        text = answer.get("data") or ""
+        return ChatResponse(message=ChatMessage(role="assistant", content=text), raw=answer)
 
     class FloorLLM(CustomLLM):
         @property
@@ -153,13 +167,11 @@ def li_floor(server: Server, variant: str) -> Any:
 
         @llm_chat_callback()
         def chat(self, messages: Any, **kwargs: Any) -> ChatResponse:
-            body = {
-                "messages": [{"role": m.role.value, "content": m.content} for m in messages],
-                "model": shapes.MODEL,
-            }
-            answer = client.post("/api/v1/chat/completions", json=body).json()
-            text = answer.get("data") or ""
-            return ChatResponse(message=ChatMessage(role="assistant", content=text), raw=answer)
+            return response(client.post(path, json=body(messages)).json())
+
+        @llm_chat_callback()
+        async def achat(self, messages: Any, **kwargs: Any) -> ChatResponse:
+            return response((await aclient.post(path, json=body(messages))).json())
 
         @llm_completion_callback()
         def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
