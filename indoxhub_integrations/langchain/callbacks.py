@@ -71,19 +71,30 @@ def record_from_generation(generation: Generation) -> UsageRecord | None:
     The core's record carried in ``response_metadata`` (chat) or ``generation_info`` (text
     completion) under ``"usage_record"`` is used as is; metadata without it (built by hand,
     loaded from old dumps) is read field by field. A chat answer replayed from a LangChain cache
-    (marked by ``usage_metadata["total_cost"] == 0``) made no request and is skipped.
+    made no request and is skipped (see :func:`is_cache_hit`).
     """
     if isinstance(generation, ChatGeneration):
         message = generation.message
         meta = message.response_metadata
         usage: Mapping[str, Any] = getattr(message, "usage_metadata", None) or {}
-        if meta.get("model_provider") != MODEL_PROVIDER or "total_cost" in usage:
+        if meta.get("model_provider") != MODEL_PROVIDER or is_cache_hit(usage):
             return None
         return _carried(meta) or _record(meta, usage, "chat")
     info = generation.generation_info or {}
     if info.get("model_provider") != MODEL_PROVIDER:
         return None
     return _carried(info) or _record(info, info.get("usage") or {}, "completion")
+
+
+def is_cache_hit(usage: Mapping[str, Any]) -> bool:
+    """Whether a chat answer's ``usage_metadata`` is that of a LangChain cache hit.
+
+    langchain-core marks a replayed answer with an integer ``total_cost`` of 0; the costs
+    indoxhub puts there (``ChatIndoxHub.cost_in_usage_metadata``) are always floats (``0.0``
+    for BYOK), so an integer there is the cache's mark.
+    """
+    cost = usage.get("total_cost")
+    return isinstance(cost, int) and not isinstance(cost, bool)
 
 
 def _carried(meta: Mapping[str, Any]) -> UsageRecord | None:

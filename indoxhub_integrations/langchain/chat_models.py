@@ -35,9 +35,10 @@ from ._fields import (
     register_for_load,
     sanitize_params,
 )
+from ._langsmith import cost_in_usage
 from ._tokens import TokenCounting
 from .errors import IndoxHubInvalidRequestError, map_errors
-from .messages import ChunkBuilder, messages_to_wire, result_to_message
+from .messages import ChunkBuilder, generation_info, messages_to_wire, result_to_message
 
 try:  # a typed RunnableBinding for chat models (langchain-core >= 1.x)
     from langchain_core.language_models.chat_models import _ChatModelBinding as _BindingBase
@@ -75,6 +76,16 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
     streaming: bool = False
     """Stream by default: ``invoke`` then assembles the streamed chunks."""
 
+    cost_in_usage_metadata: bool | None = None
+    """Put indoxhub's cost in the answer's ``usage_metadata`` (``total_cost``, and
+    ``input_cost``/``output_cost`` when the answer splits it; ``0.0`` for BYOK; left out when
+    unknown), where LangSmith reads a run's cost. ``None`` (default, auto): only when the run
+    is traced to LangSmith (a ``LangChainTracer`` among its callbacks) and no
+    ``UsageMetadataCallbackHandler`` is (``get_usage_metadata_callback()`` sums usage with
+    langchain-core's integer-only ``add_usage``, which raises on a second float cost; the cost
+    is then left out, with a one-time warning). ``True``: always; ``False``: never. The cost
+    is in ``response_metadata["cost"]`` either way."""
+
     @property
     def _llm_type(self) -> str:
         return "indoxhub-chat"
@@ -106,6 +117,26 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
         return LangSmithParams(**self.ls_params("chat", stop, kwargs))  # type: ignore[typeddict-item]
 
     # ------------------------------------------------------------------ requests
+    def _chat_result(self, result: Any, model: str, run_manager: Any) -> ChatResult:
+        """The LangChain result of one answer (cost in ``usage_metadata`` per the setting)."""
+        with_cost = cost_in_usage(self.cost_in_usage_metadata, _handlers(run_manager))
+        message = result_to_message(result, model, cost_in_usage=with_cost)
+        info = generation_info(result.meta, model)
+        return ChatResult(generations=[ChatGeneration(message=message, generation_info=info)])
+
+    def _convert_cached_generations(self, cache_val: list[Any]) -> list[ChatGeneration]:
+        """Cache hits: langchain-core sets ``total_cost`` to 0; the cost split goes to 0 too
+        (a replayed answer cost nothing, and LangSmith must not show the original's split)."""
+        generations = super()._convert_cached_generations(cache_val)
+        return [_without_split_cost(generation) for generation in generations]
+
+    def _chunk_builder(self, model: str, run_manager: Any, kwargs: dict[str, Any]) -> ChunkBuilder:
+        return ChunkBuilder(
+            model,
+            usage=kwargs.get("stream_usage", self.stream_usage),
+            cost_in_usage=cost_in_usage(self.cost_in_usage_metadata, _handlers(run_manager)),
+        )
+
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], str, dict[str, Any], Any]:
@@ -123,7 +154,7 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
         with map_errors():
             wire, model, params, byok = self._request(messages, stop, kwargs)
             result = self.clients.sync.chat(wire, model=model, byok_api_key=byok, **params)
-        return ChatResult(generations=[ChatGeneration(message=result_to_message(result, model))])
+        return self._chat_result(result, model, run_manager)
 
     async def _agenerate(
         self,
@@ -136,7 +167,7 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
             wire, model, params, byok = self._request(messages, stop, kwargs)
             client = self.clients.async_
             result = await client.chat(wire, model=model, byok_api_key=byok, **params)
-        return ChatResult(generations=[ChatGeneration(message=result_to_message(result, model))])
+        return self._chat_result(result, model, run_manager)
 
     def _stream(
         self,
@@ -148,11 +179,12 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
         with map_errors():
             wire, model, params, byok = self._request(messages, stop, kwargs)
             events = self.clients.sync.stream_chat(wire, model=model, byok_api_key=byok, **params)
-            builder = ChunkBuilder(model, usage=kwargs.get("stream_usage", self.stream_usage))
+            builder = self._chunk_builder(model, run_manager, kwargs)
             for event in events:
                 chunk = builder.feed(event)
                 if chunk is not None:
-                    yield ChatGenerationChunk(message=chunk)
+                    info = builder.generation_info
+                    yield ChatGenerationChunk(message=chunk, generation_info=info)
 
     async def _astream(
         self,
@@ -165,11 +197,12 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
             wire, model, params, byok = self._request(messages, stop, kwargs)
             client = self.clients.async_
             events = await client.stream_chat(wire, model=model, byok_api_key=byok, **params)
-            builder = ChunkBuilder(model, usage=kwargs.get("stream_usage", self.stream_usage))
+            builder = self._chunk_builder(model, run_manager, kwargs)
             async for event in events:
                 chunk = builder.feed(event)
                 if chunk is not None:
-                    yield ChatGenerationChunk(message=chunk)
+                    info = builder.generation_info
+                    yield ChatGenerationChunk(message=chunk, generation_info=info)
 
     # ------------------------------------------------------------------ profile
     def load_profile(self) -> Any:
@@ -307,6 +340,19 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
         return RunnableMap(raw=llm) | parse_raw.with_fallbacks(
             [no_parse], exception_key="parsing_error"
         )
+
+
+def _without_split_cost(generation: ChatGeneration) -> ChatGeneration:
+    usage = getattr(generation.message, "usage_metadata", None)
+    if not usage or not ("input_cost" in usage or "output_cost" in usage):
+        return generation
+    zeroed = {**usage, **{key: 0 for key in ("input_cost", "output_cost") if key in usage}}
+    generation.message = generation.message.model_copy(update={"usage_metadata": zeroed})
+    return generation
+
+
+def _handlers(run_manager: Any) -> list[Any]:
+    return list(getattr(run_manager, "handlers", None) or ())
 
 
 register_for_load(ChatIndoxHub)

@@ -22,7 +22,7 @@ from ._fields import (
 )
 from ._tokens import TokenCounting
 from .errors import map_errors
-from .messages import result_metadata
+from .messages import generation_info, result_metadata
 
 
 def usage_info(usage: Usage) -> dict[str, int]:
@@ -39,11 +39,14 @@ def usage_info(usage: Usage) -> dict[str, int]:
 def completion_info(
     meta: ResponseMeta, usage: Usage, finish_reason: str | None, model: str
 ) -> dict[str, Any]:
-    """The ``generation_info`` of one completion: metadata, cost, BYOK markers and usage."""
+    """The ``generation_info`` of one completion: metadata, cost, BYOK markers, usage, and the
+    resolved provider and model as gateway metadata (LangSmith's ``ls_provider`` and
+    ``ls_model_name``)."""
     info = result_metadata(
         meta, usage, finish_reason=finish_reason, requested_model=model, endpoint="completion"
     )
     info["usage"] = usage_info(usage)
+    info.update(generation_info(meta, model))
     return info
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import (
     AIMessage,
@@ -40,6 +40,7 @@ from ..core.content import (
 )
 from ..core.errors import InvalidRequestError
 from ..core.wire import ChatResult, GeneratedImage, ResponseMeta, StreamEvent, ToolCall, Usage
+from ._langsmith import GATEWAY_INFO_KEY, gateway_info
 
 MODEL_PROVIDER = "indoxhub"
 """The ``response_metadata["model_provider"]`` of every indoxhub answer."""
@@ -207,20 +208,34 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- indoxhub -> LangChain
-def usage_to_metadata(usage: Usage) -> UsageMetadata:
+def usage_to_metadata(usage: Usage, *, cost: bool = False) -> UsageMetadata:
     """Standard LangChain usage metadata, with cache-read and reasoning token details.
 
-    The cost is not put here: langchain-core adds usage dicts with integer-only arithmetic
-    (``add_usage``, used when stream chunks merge and by ``UsageMetadataCallbackHandler``), so
-    a float cost would break every multi-chunk stream. It rides in ``response_metadata``.
+    Args:
+        usage: The answer's usage.
+        cost: Also put indoxhub's cost in, as LangSmith reads it: ``total_cost`` (the
+            answer's cost; ``0.0`` for BYOK), ``input_cost``/``output_cost`` when the answer
+            splits it. An unknown cost leaves the keys out (never 0). Off by default:
+            langchain-core adds usage dicts with integer-only arithmetic (``add_usage``), so
+            ``UsageMetadataCallbackHandler`` cannot sum float costs. The cost is in
+            ``response_metadata`` either way.
     """
-    return UsageMetadata(
+    metadata = UsageMetadata(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         total_tokens=usage.total_tokens or usage.input_tokens + usage.output_tokens,
         input_token_details={"cache_read": usage.cached_tokens},
         output_token_details={"reasoning": usage.reasoning_tokens},
     )
+    if not cost or usage.cost is None:
+        return metadata
+    costs = {
+        "total_cost": usage.cost,
+        "input_cost": usage.input_cost,
+        "output_cost": usage.output_cost,
+    }
+    extra = {key: float(value) for key, value in costs.items() if value is not None}
+    return cast("UsageMetadata", {**metadata, **extra})
 
 
 def result_metadata(
@@ -284,8 +299,11 @@ def _stream_tool_chunk(call: ToolCall, index: int) -> Any:
     return lc_tool_call_chunk(name=call.name, args=args, id=call.id, index=index)
 
 
-def result_to_message(result: ChatResult, requested_model: str) -> AIMessage:
-    """Build the ``AIMessage`` of a chat result."""
+def result_to_message(
+    result: ChatResult, requested_model: str, *, cost_in_usage: bool = False
+) -> AIMessage:
+    """Build the ``AIMessage`` of a chat result (``cost_in_usage``: see
+    :func:`usage_to_metadata`)."""
     content: str | list[str | dict[str, Any]] = result.text
     if result.images:
         blocks: list[str | dict[str, Any]] = []
@@ -299,7 +317,9 @@ def result_to_message(result: ChatResult, requested_model: str) -> AIMessage:
         additional_kwargs=additional,
         tool_calls=_lc_tool_calls(result.tool_calls),
         invalid_tool_calls=_lc_invalid_tool_calls(result.tool_calls),
-        usage_metadata=usage_to_metadata(result.usage) if result.usage.reported else None,
+        usage_metadata=(
+            usage_to_metadata(result.usage, cost=cost_in_usage) if result.usage.reported else None
+        ),
         response_metadata=result_metadata(
             result.meta,
             result.usage,
@@ -307,6 +327,12 @@ def result_to_message(result: ChatResult, requested_model: str) -> AIMessage:
             requested_model=requested_model,
         ),
     )
+
+
+def generation_info(meta: ResponseMeta, requested_model: str) -> dict[str, Any]:
+    """The ``generation_info`` of an answer: its resolved provider and model as gateway
+    metadata, which LangChain's tracer promotes to ``ls_provider``/``ls_model_name``."""
+    return {GATEWAY_INFO_KEY: gateway_info(meta, requested_model)}
 
 
 class ChunkBuilder:
@@ -320,10 +346,16 @@ class ChunkBuilder:
     by the core's strict parser instead (see :func:`_stream_tool_chunk`).
     """
 
-    def __init__(self, requested_model: str, *, usage: bool = True) -> None:
+    def __init__(
+        self, requested_model: str, *, usage: bool = True, cost_in_usage: bool = False
+    ) -> None:
         self.requested_model = requested_model
         self.usage = usage
+        self.cost_in_usage = cost_in_usage
         self.streamed_text = False
+        self.generation_info: dict[str, Any] | None = None
+        """Set by the last chunk: the ``generation_info`` of the final generation chunk
+        (the resolved provider and model, see :func:`generation_info`)."""
 
     def feed(self, event: StreamEvent) -> AIMessageChunk | None:
         """Return the chunk for ``event``, or ``None`` when it carries nothing to show."""
@@ -341,12 +373,17 @@ class ChunkBuilder:
     def _final(self, event: StreamEvent) -> AIMessageChunk:
         result = event.done_result()
         usage, meta, finish = result.usage, result.meta, result.finish_reason
+        self.generation_info = generation_info(meta, self.requested_model)
         text = "" if self.streamed_text else result.text
         chunks = [_stream_tool_chunk(call, i) for i, call in enumerate(result.tool_calls)]
         return AIMessageChunk(
             content=text,
             tool_call_chunks=chunks,
-            usage_metadata=usage_to_metadata(usage) if self.usage and usage.reported else None,
+            usage_metadata=(
+                usage_to_metadata(usage, cost=self.cost_in_usage)
+                if self.usage and usage.reported
+                else None
+            ),
             response_metadata=result_metadata(
                 meta, usage, finish_reason=finish, requested_model=self.requested_model
             ),
