@@ -10,7 +10,7 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.base import OutputParserLike
 from langchain_core.output_parsers.openai_tools import (
@@ -18,7 +18,13 @@ from langchain_core.output_parsers.openai_tools import (
     PydanticToolsParser,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import (
+    Runnable,
+    RunnableConfig,
+    RunnableMap,
+    RunnablePassthrough,
+    ensure_config,
+)
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
@@ -35,7 +41,14 @@ from ._fields import (
     register_for_load,
     sanitize_params,
 )
-from ._langsmith import cost_in_usage
+from ._langsmith import (
+    CostIntoUsage,
+    add_costs,
+    configured_handlers,
+    cost_in_usage,
+    with_cost_in_usage,
+    with_handler_first,
+)
 from ._tokens import TokenCounting
 from .errors import IndoxHubInvalidRequestError, map_errors
 from .messages import ChunkBuilder, generation_info, messages_to_wire, result_to_message
@@ -116,11 +129,78 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return LangSmithParams(**self.ls_params("chat", stop, kwargs))  # type: ignore[typeddict-item]
 
-    # ------------------------------------------------------------------ requests
+    # ------------------------------------------------------------------ cost in usage_metadata
+    # The cost goes into the final message's usage_metadata, never into a stream chunk's
+    # (langchain-core's chunk merge cannot add floats). langchain-core hands the run manager
+    # to ``_generate`` but not to ``_stream``: ``invoke`` paths add the cost to the result of
+    # ``_generate_with_cache`` (streamed or not); ``stream``/``astream`` put a handler first
+    # among the run's callbacks that adds it to the merged message before the tracer reads it.
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[AIMessageChunk]:
+        """Stream the answer (see ``BaseChatModel.stream``)."""
+        return super().stream(input, self._stream_config(config), stop=stop, **kwargs)
+
+    def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Stream the answer asynchronously (see ``BaseChatModel.astream``)."""
+        return super().astream(input, self._stream_config(config), stop=stop, **kwargs)
+
+    def _stream_config(self, config: RunnableConfig | None) -> RunnableConfig | None:
+        """``config`` with a :class:`CostIntoUsage` handler first when the cost goes in."""
+        if self.cost_in_usage_metadata is False:
+            return config
+        config = ensure_config(config)
+        if not cost_in_usage(
+            self.cost_in_usage_metadata,
+            lambda: configured_handlers(config, self.callbacks, self.verbose),
+        ):
+            return config
+        return with_handler_first(config, CostIntoUsage())
+
+    def _generate_with_cache(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        result = super()._generate_with_cache(messages, stop, run_manager, **kwargs)
+        if self._cost_in_usage(run_manager):
+            add_costs([result.generations])
+        return result
+
+    async def _agenerate_with_cache(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        result = await super()._agenerate_with_cache(messages, stop, run_manager, **kwargs)
+        if self._cost_in_usage(run_manager):
+            add_costs([result.generations])
+        return result
+
+    def _cost_in_usage(self, run_manager: Any) -> bool:
+        return cost_in_usage(self.cost_in_usage_metadata, lambda: _handlers(run_manager))
+
     def _chat_result(self, result: Any, model: str, run_manager: Any) -> ChatResult:
         """The LangChain result of one answer (cost in ``usage_metadata`` per the setting)."""
-        with_cost = cost_in_usage(self.cost_in_usage_metadata, _handlers(run_manager))
-        message = result_to_message(result, model, cost_in_usage=with_cost)
+        message = result_to_message(result, model)
+        if self._cost_in_usage(run_manager):
+            message = with_cost_in_usage(message)
         info = generation_info(result.meta, model)
         return ChatResult(generations=[ChatGeneration(message=message, generation_info=info)])
 
@@ -130,13 +210,7 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
         generations = super()._convert_cached_generations(cache_val)
         return [_without_split_cost(generation) for generation in generations]
 
-    def _chunk_builder(self, model: str, run_manager: Any, kwargs: dict[str, Any]) -> ChunkBuilder:
-        return ChunkBuilder(
-            model,
-            usage=kwargs.get("stream_usage", self.stream_usage),
-            cost_in_usage=cost_in_usage(self.cost_in_usage_metadata, _handlers(run_manager)),
-        )
-
+    # ------------------------------------------------------------------ requests
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], str, dict[str, Any], Any]:
@@ -179,7 +253,7 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
         with map_errors():
             wire, model, params, byok = self._request(messages, stop, kwargs)
             events = self.clients.sync.stream_chat(wire, model=model, byok_api_key=byok, **params)
-            builder = self._chunk_builder(model, run_manager, kwargs)
+            builder = ChunkBuilder(model, usage=kwargs.get("stream_usage", self.stream_usage))
             for event in events:
                 chunk = builder.feed(event)
                 if chunk is not None:
@@ -197,7 +271,7 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
             wire, model, params, byok = self._request(messages, stop, kwargs)
             client = self.clients.async_
             events = await client.stream_chat(wire, model=model, byok_api_key=byok, **params)
-            builder = self._chunk_builder(model, run_manager, kwargs)
+            builder = ChunkBuilder(model, usage=kwargs.get("stream_usage", self.stream_usage))
             async for event in events:
                 chunk = builder.feed(event)
                 if chunk is not None:

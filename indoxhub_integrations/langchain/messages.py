@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from langchain_core.messages import (
     AIMessage,
@@ -208,34 +208,22 @@ def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- indoxhub -> LangChain
-def usage_to_metadata(usage: Usage, *, cost: bool = False) -> UsageMetadata:
+def usage_to_metadata(usage: Usage) -> UsageMetadata:
     """Standard LangChain usage metadata, with cache-read and reasoning token details.
 
-    Args:
-        usage: The answer's usage.
-        cost: Also put indoxhub's cost in, as LangSmith reads it: ``total_cost`` (the
-            answer's cost; ``0.0`` for BYOK), ``input_cost``/``output_cost`` when the answer
-            splits it. An unknown cost leaves the keys out (never 0). Off by default:
-            langchain-core adds usage dicts with integer-only arithmetic (``add_usage``), so
-            ``UsageMetadataCallbackHandler`` cannot sum float costs. The cost is in
-            ``response_metadata`` either way.
+    The cost is not put here: langchain-core adds usage dicts with integer-only arithmetic
+    (``add_usage``, used when stream chunks merge and by ``UsageMetadataCallbackHandler``), so
+    a float cost would break every multi-chunk stream. It rides in ``response_metadata``; a
+    traced run's final message gets it in ``usage_metadata`` too (see
+    :func:`~indoxhub_integrations.langchain._langsmith.with_cost_in_usage`).
     """
-    metadata = UsageMetadata(
+    return UsageMetadata(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         total_tokens=usage.total_tokens or usage.input_tokens + usage.output_tokens,
         input_token_details={"cache_read": usage.cached_tokens},
         output_token_details={"reasoning": usage.reasoning_tokens},
     )
-    if not cost or usage.cost is None:
-        return metadata
-    costs = {
-        "total_cost": usage.cost,
-        "input_cost": usage.input_cost,
-        "output_cost": usage.output_cost,
-    }
-    extra = {key: float(value) for key, value in costs.items() if value is not None}
-    return cast("UsageMetadata", {**metadata, **extra})
 
 
 def result_metadata(
@@ -254,6 +242,8 @@ def result_metadata(
         "request_id": meta.request_id,
         "finish_reason": finish_reason,
         "cost": usage.cost,
+        "input_cost": usage.input_cost,
+        "output_cost": usage.output_cost,
         "cost_estimated": usage.cost_estimated,
         "byok": meta.byok,
         "rate_limit_bypass": meta.rate_limit_bypass,
@@ -299,11 +289,8 @@ def _stream_tool_chunk(call: ToolCall, index: int) -> Any:
     return lc_tool_call_chunk(name=call.name, args=args, id=call.id, index=index)
 
 
-def result_to_message(
-    result: ChatResult, requested_model: str, *, cost_in_usage: bool = False
-) -> AIMessage:
-    """Build the ``AIMessage`` of a chat result (``cost_in_usage``: see
-    :func:`usage_to_metadata`)."""
+def result_to_message(result: ChatResult, requested_model: str) -> AIMessage:
+    """Build the ``AIMessage`` of a chat result."""
     content: str | list[str | dict[str, Any]] = result.text
     if result.images:
         blocks: list[str | dict[str, Any]] = []
@@ -317,9 +304,7 @@ def result_to_message(
         additional_kwargs=additional,
         tool_calls=_lc_tool_calls(result.tool_calls),
         invalid_tool_calls=_lc_invalid_tool_calls(result.tool_calls),
-        usage_metadata=(
-            usage_to_metadata(result.usage, cost=cost_in_usage) if result.usage.reported else None
-        ),
+        usage_metadata=usage_to_metadata(result.usage) if result.usage.reported else None,
         response_metadata=result_metadata(
             result.meta,
             result.usage,
@@ -346,12 +331,9 @@ class ChunkBuilder:
     by the core's strict parser instead (see :func:`_stream_tool_chunk`).
     """
 
-    def __init__(
-        self, requested_model: str, *, usage: bool = True, cost_in_usage: bool = False
-    ) -> None:
+    def __init__(self, requested_model: str, *, usage: bool = True) -> None:
         self.requested_model = requested_model
         self.usage = usage
-        self.cost_in_usage = cost_in_usage
         self.streamed_text = False
         self.generation_info: dict[str, Any] | None = None
         """Set by the last chunk: the ``generation_info`` of the final generation chunk
@@ -379,11 +361,7 @@ class ChunkBuilder:
         return AIMessageChunk(
             content=text,
             tool_call_chunks=chunks,
-            usage_metadata=(
-                usage_to_metadata(usage, cost=self.cost_in_usage)
-                if self.usage and usage.reported
-                else None
-            ),
+            usage_metadata=usage_to_metadata(usage) if self.usage and usage.reported else None,
             response_metadata=result_metadata(
                 meta, usage, finish_reason=finish, requested_model=self.requested_model
             ),

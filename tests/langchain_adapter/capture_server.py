@@ -6,7 +6,10 @@ received headers a test must read (the emulator does not keep headers).
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import gzip
+import io
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -26,12 +29,72 @@ class Captured:
     body: bytes
 
     @property
+    def data(self) -> bytes:
+        """The body with its content encoding (gzip, zstd) undone."""
+        encoding = self.headers.get("content-encoding", "").lower()
+        if encoding == "gzip":
+            return gzip.decompress(self.body)
+        if encoding == "zstd":
+            import zstandard  # langsmith compresses only when zstandard is installed
+
+            return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(self.body)).read()
+        return self.body
+
+    @property
     def text(self) -> str:
-        """The body as text (gzip or zstd-free bodies only; gzip is undone)."""
-        data = self.body
-        if self.headers.get("content-encoding", "").lower() == "gzip":
-            data = gzip.decompress(data)
-        return data.decode("utf-8", "replace")
+        """The body as text, decoded."""
+        return self.data.decode("utf-8", "replace")
+
+    def parts(self) -> list[tuple[str, bytes]]:
+        """The ``(name, payload)`` parts of a multipart/form-data body (``[]`` otherwise)."""
+        content_type = self.headers.get("content-type", "")
+        if not content_type.startswith("multipart/"):
+            return []
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        parser = email.parser.BytesParser(policy=email.policy.HTTP)
+        message = parser.parsebytes(head + self.data)
+        return [
+            (
+                str(part.get_param("name", header="content-disposition")),
+                part.get_payload(decode=True),
+            )
+            for part in message.iter_parts()  # type: ignore[attr-defined]
+        ]
+
+
+def langsmith_runs(requests: list[Captured]) -> dict[str, dict[str, Any]]:
+    """The runs a LangSmith client uploaded, by id, each as its last state.
+
+    Reads every form the client sends: multipart ``/runs/multipart`` (parts
+    ``post.<id>``, ``patch.<id>.<field>``...), ``/runs/batch`` and single ``/runs`` posts and
+    patches (JSON).
+    """
+    runs: dict[str, dict[str, Any]] = {}
+
+    def merge(run_id: str, fields: dict[str, Any]) -> None:
+        runs.setdefault(run_id, {}).update(fields)
+
+    for request in requests:
+        if request.method not in ("POST", "PATCH") or not request.body:
+            continue
+        parts = request.parts()
+        if parts:
+            for name, payload in parts:
+                _, run_id, *field_name = name.split(".", 2)
+                value = json.loads(payload)
+                merge(run_id, {field_name[0]: value} if field_name else value)
+            continue
+        if not request.path.rstrip("/").split("/")[-1] or "runs" not in request.path:
+            continue
+        body = json.loads(request.data)
+        if request.path.endswith("/runs/batch"):
+            for run in [*body.get("post", []), *body.get("patch", [])]:
+                merge(str(run["id"]), run)
+        elif request.method == "PATCH":
+            merge(request.path.rstrip("/").split("/")[-1], body)
+        elif isinstance(body, dict) and "id" in body:
+            merge(str(body["id"]), body)
+    return runs
 
 
 @dataclass
