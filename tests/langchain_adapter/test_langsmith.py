@@ -2,7 +2,8 @@
 
 What reaches LangSmith for each model call: ``ls_provider``/``ls_model_name`` in the run
 metadata, token counts in ``usage_metadata``, and indoxhub's own cost in the message's
-``response_metadata`` (``cost``: 0 for BYOK, null when unknown); never a key.
+``response_metadata`` (``cost``: 0 for BYOK, null when unknown); never a key. The cost in
+``usage_metadata`` (where LangSmith reads it) is tested in ``test_langsmith_cost.py``.
 """
 
 from __future__ import annotations

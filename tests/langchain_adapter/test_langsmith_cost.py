@@ -34,6 +34,7 @@ langsmith = pytest.importorskip("langsmith")
 from langchain_core.caches import InMemoryCache  # noqa: E402
 from langchain_core.callbacks import BaseCallbackHandler, UsageMetadataCallbackHandler  # noqa: E402
 from langchain_core.outputs import LLMResult  # noqa: E402
+from langchain_core.runnables import RunnableLambda  # noqa: E402
 from langchain_core.tracers.context import tracing_v2_enabled  # noqa: E402
 from langchain_core.tracers.langchain import LangChainTracer  # noqa: E402
 
@@ -139,6 +140,17 @@ def test_platform_cost_reaches_langsmith(emulator: Any, style: str) -> None:
         assert metadata["ls_model_name"] == "gpt-4o-mini"
         assert metadata["ls_gateway_info"]["gateway"] == "indoxhub"
     assert message.response_metadata["cost"] == pytest.approx(costs[0], abs=1e-12)
+
+
+def test_streamed_inside_a_chain(emulator: Any) -> None:
+    """A chain hands the model its callbacks as a manager: the cost still reaches the run."""
+    chain = RunnableLambda(lambda text: text) | _llm(emulator)
+    with traced() as trace:
+        chunks = list(chain.stream("Hello", config={"callbacks": [trace.tracer]}))
+    assert len(chunks) > 2
+    (cost,) = _chat_costs(emulator)
+    (run,) = trace.llm_runs()
+    assert _usage(run)["total_cost"] == pytest.approx(cost, abs=1e-12)
 
 
 def test_streaming_invoke_merges_and_carries_the_cost(emulator: Any) -> None:
