@@ -225,7 +225,9 @@ class SamplingFields(ExtraParamsFields):
     def ls_params(
         self, model_type: str, stop: list[str] | None, kwargs: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """LangSmith's ``ls_*`` parameters (``ls_provider="indoxhub"``) for one call."""
+        """LangSmith's ``ls_*`` parameters (``ls_provider="indoxhub"``) for one call, as known
+        before the answer: the tracer replaces ``ls_provider``/``ls_model_name`` with the
+        provider and model that answered (the answer's gateway metadata)."""
         model = kwargs.get("model")
         params: dict[str, Any] = {
             "ls_provider": "indoxhub",

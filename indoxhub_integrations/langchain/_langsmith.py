@@ -20,6 +20,7 @@ model), as it does for LangSmith's own gateway.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 _warned = False
 
 
+@functools.cache
 def _tracer_class() -> type[Any] | None:
     try:
         from langchain_core.tracers.langchain import LangChainTracer
@@ -115,14 +117,12 @@ def with_cost_in_usage(message: _Message) -> _Message:
 
     ``total_cost`` is the answer's cost (``0.0`` for BYOK), ``input_cost``/``output_cost``
     its split when the answer gave one; an unknown cost adds nothing (never 0). Unchanged:
-    a message without usage, not from indoxhub, or whose usage already has ``total_cost``
-    (a LangChain cache hit, where langchain-core wrote an integer 0).
+    a message without usage, or whose usage already has ``total_cost`` (a LangChain cache
+    hit, where langchain-core wrote an integer 0).
     """
     usage = getattr(message, "usage_metadata", None)
     meta = message.response_metadata
-    if not usage or "total_cost" in usage or meta.get("model_provider") != "indoxhub":
-        return message
-    if not isinstance(meta.get("cost"), int | float):
+    if not usage or "total_cost" in usage or not isinstance(meta.get("cost"), int | float):
         return message
     costs = {
         key: float(value)
@@ -133,7 +133,8 @@ def with_cost_in_usage(message: _Message) -> _Message:
 
 
 def add_costs(generations: list[list[Any]]) -> None:
-    """Put the cost in ``usage_metadata`` of every indoxhub chat generation (in place)."""
+    """Put the cost in ``usage_metadata`` of every chat generation of an indoxhub run
+    (in place)."""
     for batch in generations:
         for generation in batch:
             if isinstance(generation, ChatGeneration):

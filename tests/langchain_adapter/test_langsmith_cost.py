@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -33,10 +34,13 @@ langsmith = pytest.importorskip("langsmith")
 
 from langchain_core.caches import InMemoryCache  # noqa: E402
 from langchain_core.callbacks import BaseCallbackHandler, UsageMetadataCallbackHandler  # noqa: E402
-from langchain_core.outputs import LLMResult  # noqa: E402
+from langchain_core.outputs import Generation, LLMResult  # noqa: E402
 from langchain_core.runnables import RunnableLambda  # noqa: E402
 from langchain_core.tracers.context import tracing_v2_enabled  # noqa: E402
+from langchain_core.tracers.core import _TracerCore  # noqa: E402
 from langchain_core.tracers.langchain import LangChainTracer  # noqa: E402
+
+from indoxhub_integrations.langchain._langsmith import GATEWAY_INFO_KEY  # noqa: E402
 
 COST_KEYS = ("total_cost", "input_cost", "output_cost")
 CANARIES = (CANARY_PLATFORM_KEY, CANARY_BYOK_KEY, CANARY_ANTHROPIC_KEY)
@@ -93,6 +97,28 @@ def _assert_no_key(server: CaptureServer) -> None:
             assert canary not in seen
 
 
+def _tracer_promotes_gateway_metadata() -> bool:
+    """Whether this langchain-core's tracer makes the answer's gateway metadata the run's
+    ``ls_provider``/``ls_model_name`` (1.8 does; 1.6 only attaches ``ls_gateway_info``)."""
+    run = SimpleNamespace(extra={})
+    info = {GATEWAY_INFO_KEY: {"provider": "p", "model": "m"}}
+    response = LLMResult(generations=[[Generation(text="", generation_info=info)]])
+    _TracerCore._attach_gateway_metadata(None, run, response)  # type: ignore[arg-type]
+    return bool(run.extra["metadata"].get("ls_provider") == "p")
+
+
+def _assert_resolved_model(run: dict[str, Any]) -> None:
+    metadata = run["extra"]["metadata"]
+    assert metadata["ls_gateway_info"] == {
+        "gateway": "indoxhub", "provider": "openai", "model": "gpt-4o-mini",
+    }  # fmt: skip
+    if _tracer_promotes_gateway_metadata():
+        assert (metadata["ls_provider"], metadata["ls_model_name"]) == ("openai", "gpt-4o-mini")
+    else:  # what was known before the answer
+        assert metadata["ls_provider"] == "indoxhub"
+        assert metadata["ls_model_name"] == "openai/gpt-4o-mini"
+
+
 def _usage(run: dict[str, Any]) -> dict[str, Any]:
     usage = run["extra"]["metadata"]["usage_metadata"]
     assert isinstance(usage, dict)
@@ -135,10 +161,7 @@ def test_platform_cost_reaches_langsmith(emulator: Any, style: str) -> None:
             assert usage["input_cost"] + usage["output_cost"] == pytest.approx(cost, abs=1e-12)
         else:  # no split in the answer: no made-up split either
             assert "input_cost" not in usage and "output_cost" not in usage
-        metadata = run["extra"]["metadata"]
-        assert metadata["ls_provider"] == "openai"
-        assert metadata["ls_model_name"] == "gpt-4o-mini"
-        assert metadata["ls_gateway_info"]["gateway"] == "indoxhub"
+        _assert_resolved_model(run)
     assert message.response_metadata["cost"] == pytest.approx(costs[0], abs=1e-12)
 
 
@@ -289,9 +312,34 @@ def test_completion_llm_runs_name_the_resolved_model(emulator: Any) -> None:
     with traced() as trace:
         llm.invoke("Once upon a time", config={"callbacks": [trace.tracer]})
     (run,) = trace.llm_runs()
-    metadata = run["extra"]["metadata"]
-    assert (metadata["ls_provider"], metadata["ls_model_name"]) == ("openai", "gpt-4o-mini")
+    _assert_resolved_model(run)
     (generation,) = run["outputs"]["generations"][0]
     cost = generation["generation_info"]["cost"]
     (request,) = [r for r in emulator.requests if r.endpoint]
     assert cost == pytest.approx(request.cost, abs=1e-12)
+
+
+def test_langgraph_messages_stream_of_a_traced_graph(emulator: Any) -> None:
+    """LangGraph's "messages" stream mode streams the model inside ``invoke`` (chunks merged by
+    langchain-core): the graph runs, its state's message and the model's run carry the cost."""
+    graph_module = pytest.importorskip("langgraph.graph")
+    llm = _llm(emulator)
+
+    def node(state: dict[str, Any]) -> dict[str, Any]:
+        return {"messages": [llm.invoke(state["messages"])]}
+
+    builder = graph_module.StateGraph(graph_module.MessagesState)
+    builder.add_node("model", node)
+    builder.add_edge(graph_module.START, "model")
+    graph = builder.compile()
+    with traced() as trace:
+        config = {"callbacks": [trace.tracer]}
+        streamed = list(
+            graph.stream({"messages": [("user", "Hi")]}, config, stream_mode="messages")
+        )
+        state = graph.invoke({"messages": [("user", "Hi")]}, config)
+    assert len(streamed) > 2
+    costs = _chat_costs(emulator)
+    assert state["messages"][-1].usage_metadata["total_cost"] == pytest.approx(costs[1])
+    uploaded = [_usage(run)["total_cost"] for run in trace.llm_runs()]
+    assert uploaded == pytest.approx(costs, abs=1e-12)
