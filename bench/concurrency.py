@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import os
 import pstats
 import statistics
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 
 from bench import shapes
-from bench.contenders import KEY, ROUTES
+from bench.contenders import KEY, ROUTES, close_async_clients
 from bench.server import Server
 
 LATENCY_MS = 50.0
@@ -287,17 +286,9 @@ def run(cases: list[tuple[int, int]], rounds: int, only: list[str], profile: str
                 print(f"| {name} | {median:.3f} | {median / ideal:.2f}x |")
             for name, why in skipped.items():
                 print(f"| {name} | skipped: {why} | |")
-            loop.run_until_complete(_close_clients())  # before the next case's connections
+            loop.run_until_complete(close_async_clients())  # before the next case's connections
     loop.run_until_complete(loop.shutdown_asyncgens())  # closes the clients of the loop
     loop.close()
-
-
-async def _close_clients() -> None:
-    """Close every async HTTP client the contenders built (the raw and floor ones have no
-    owner that would), so their pools do not outlive the case nor warn at exit."""
-    for obj in gc.get_objects():
-        if isinstance(obj, httpx.AsyncClient) and not obj.is_closed:
-            await obj.aclose()
 
 
 def _profile(loop: asyncio.AbstractEventLoop, op: Op, name: str, n: int, c: int) -> None:

@@ -10,6 +10,7 @@ and are compared with raw httpx on those routes.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,14 @@ class Case:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+async def close_async_clients() -> None:
+    """Close every async HTTP client the contenders built (the raw and floor ones have no
+    owner that would), so their pools do not outlive the case nor warn at exit."""
+    for obj in gc.get_objects():
+        if isinstance(obj, httpx.AsyncClient) and not obj.is_closed:
+            await obj.aclose()
 
 
 def _messages_lc() -> str:

@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # ``python bench/run.py``: make ``bench`` importa
 
 from bench import contenders as cs
 from bench import shapes
-from bench.contenders import RAW, Case, Contender
+from bench.contenders import RAW, Case, Contender, close_async_clients
 from bench.server import Server
 
 
@@ -203,6 +203,8 @@ class Runner:
                     continue
                 rows[name].samples.append(wall)
                 rows[name].cpu_samples.append(cpu)
+        gc.unfreeze()
+        self.loop.run_until_complete(close_async_clients())  # no pool outlives its case
         for row in rows.values():
             if not row.samples:
                 continue
