@@ -63,10 +63,14 @@ class Case:
 
 
 async def close_async_clients() -> None:
-    """Close every async HTTP client the contenders built (the raw and floor ones have no
-    owner that would), so their pools do not outlive the case nor warn at exit."""
+    """Close every aiohttp-backed async HTTP client the contenders built (the raw and floor
+    ones have no owner that would), so their sessions do not outlive the case nor warn at
+    exit. Clients on httpx's own transport are left open: langchain-openai shares one
+    module-level client between its instances, which a later case still uses."""
     for obj in gc.get_objects():
-        if isinstance(obj, httpx.AsyncClient) and not obj.is_closed:
+        if not isinstance(obj, httpx.AsyncClient) or obj.is_closed:
+            continue
+        if any("aiohttp" in kind.__module__ for kind in type(obj._transport).__mro__):
             await obj.aclose()
 
 
