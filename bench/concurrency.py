@@ -152,6 +152,20 @@ def _floor_lc_abatch(server: Server, n: int, c: int) -> Op:
     return lambda: chat.abatch(prompts, config={"max_concurrency": c})
 
 
+def _floor_lc_batch_threads(server: Server, n: int, c: int) -> Op:
+    """The floor chat model's sync ``batch`` on ``c`` threads (one httpx pool): what
+    LangChain's thread-pool ``batch`` costs by itself."""
+    from bench.floor import FloorChat
+
+    chat = FloorChat(base_url=server.url())
+    prompts = [shapes.PROMPT] * n
+
+    async def run() -> Any:
+        return chat.batch(prompts, config={"max_concurrency": c})
+
+    return run
+
+
 def _floor_li_achat(server: Server, n: int, c: int) -> Op:
     """The thinnest LlamaIndex LLM (``bench.contenders.li_floor``: LlamaIndex's own callback
     and span decorators) with its aiohttp-backed ``achat``: the limit for any LlamaIndex LLM."""
@@ -232,6 +246,7 @@ def contenders(server: Server, n: int, c: int) -> dict[str, Op | Callable[[], Op
             )
     table["floor BaseChatModel.abatch (aiohttp)"] = lambda: _floor_lc_abatch(server, n, c)
     table["floor CustomLLM.achat (aiohttp)"] = lambda: _floor_li_achat(server, n, c)
+    table["floor BaseChatModel.batch (threads)"] = lambda: _floor_lc_batch_threads(server, n, c)
     table["floor BaseEmbedding.aget_text_embedding_batch (aiohttp)"] = lambda: _floor_li_aembed(
         server, n, c
     )
