@@ -174,7 +174,9 @@ class BaseClient:
             "Accept": "application/json",
             **self.settings.default_headers,
         }
-        self._header_cache: dict[tuple[bool, bool], tuple[Any, Any, httpx.Headers]] = {}
+        self._header_cache: dict[
+            tuple[bool, bool], tuple[Any, Any, list[tuple[bytes, bytes]], httpx.Headers]
+        ] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {"settings": self.settings}
@@ -471,16 +473,22 @@ class BaseClient:
         self, http: httpx.Client | httpx.AsyncClient, authenticated: bool, is_json: bool
     ) -> httpx.Headers:
         """The client's headers with ours over them (auth, and the JSON content type), as
-        ``http.build_request`` merges them; kept until the client, the key or the token
-        changes."""
+        ``http.build_request`` merges them; kept until the client, its headers, the key or the
+        token change."""
         secret = (self._token.token or self.settings.api_key) if authenticated else None
+        client_headers = http.headers.raw  # someone may have changed ``http.headers``
         cached = self._header_cache.get((authenticated, is_json))
-        if cached is not None and cached[0] is http and cached[1] is secret:
-            return cached[2]
+        if (
+            cached is not None
+            and cached[0] is http
+            and cached[1] is secret
+            and cached[2] == client_headers
+        ):
+            return cached[3]
         ours = self._auth_headers() if authenticated else self._static_headers
         merged = httpx.Headers(http.headers)
         merged.update({**ours, "Content-Type": "application/json"} if is_json else ours)
-        self._header_cache[(authenticated, is_json)] = (http, secret, merged)
+        self._header_cache[(authenticated, is_json)] = (http, secret, client_headers, merged)
         return merged
 
     def _deadline(self) -> float:

@@ -25,6 +25,7 @@ _TYPE_GROUPS = {
 _MODEL_NAME_KEYS = ("modelName", "id", "name", "model")
 _CONTEXT_KEYS = ("context_window", "context_length", "contextWindow", "max_context_tokens",
                  "max_input_tokens")  # fmt: skip
+_INPUT_KEYS = ("max_input_tokens", "maxInputTokens")
 _OUTPUT_KEYS = ("max_output_tokens", "max_completion_tokens", "output_limit", "maxOutputTokens",
                 "max_tokens")  # fmt: skip
 _CAPABILITIES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
@@ -35,7 +36,7 @@ _CAPABILITIES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     ),
     "vision": (
         ("supports_vision", "vision", "supports_images", "image_inputs"),
-        frozenset({"vision", "image", "images", "image_input", "image_inputs", "multimodal"}),
+        frozenset({"vision", "image_input", "image_inputs", "multimodal"}),
     ),
     "structured_output": (
         ("supports_json", "structured_output", "json_mode"),
@@ -45,7 +46,8 @@ _CAPABILITIES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 }  # fmt: skip
 """Each capability field of :class:`ModelInfo`: (boolean fields of the entry that state it,
 words that name it in a ``capabilities`` list or mapping, ``supported_parameters`` or
-``input_modalities``)."""
+``input_modalities``). ``"image"`` says vision only in ``input_modalities``: in a
+``capabilities`` list it may be an endpoint kind (image generation)."""
 _UNIT = re.compile(r"^\s*(?:per\s+)?(\d+(?:\.\d+)?)?\s*([km])?\s*(?:tokens?)?\s*$", re.I)
 
 
@@ -106,6 +108,16 @@ def _capability(
     return None
 
 
+def _reads_images(entry: Mapping[str, Any]) -> bool | None:
+    """Vision: as :func:`_capability` states it, or ``"image"`` among ``input_modalities``."""
+    stated = _capability(entry, *_CAPABILITIES["vision"])
+    modalities = entry.get("input_modalities")
+    listed = {str(item).lower() for item in modalities} if isinstance(modalities, list) else ()
+    if stated is None and {"image", "images"} & set(listed):
+        return True
+    return stated
+
+
 def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
     name = first_str(entry, _MODEL_NAME_KEYS)
     provider = as_str(entry.get("provider")) or provider
@@ -127,8 +139,9 @@ def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
         price_unit_tokens=unit or 1000,
         context_window=_positive_int(entry, _CONTEXT_KEYS),
         max_output_tokens=_positive_int(entry, _OUTPUT_KEYS),
+        max_input_tokens=_positive_int(entry, _INPUT_KEYS),
         function_calling=_capability(entry, *_CAPABILITIES["function_calling"]),
-        vision=_capability(entry, *_CAPABILITIES["vision"]),
+        vision=_reads_images(entry),
         structured_output=_capability(entry, *_CAPABILITIES["structured_output"]),
         reasoning=_capability(entry, *_CAPABILITIES["reasoning"]),
         raw=dict(entry),
@@ -240,13 +253,15 @@ def model_profile(model: ModelInfo) -> dict[str, Any]:
     """What the catalog says a model can do, as LangChain ``ModelProfile`` keys.
 
     Reads the fields :func:`parse_model_catalog` filled (one rule for both frameworks):
-    ``max_input_tokens`` (the context window), ``max_output_tokens``, ``tool_calling``,
-    ``structured_output``, ``image_inputs``, ``reasoning_output``. What the catalog does not
-    say (a ``None`` field) stays unset, never ``False``.
+    ``max_input_tokens`` (the catalog's own, else the context window), ``max_output_tokens``,
+    ``tool_calling``, ``structured_output``, ``image_inputs``, ``reasoning_output``. What the
+    catalog does not say (a ``None`` field) stays unset, never ``False``.
     """
     profile: dict[str, Any] = {}
     for key, field in _PROFILE_KEYS.items():
         value = getattr(model, field)
         if value is not None:
             profile[key] = value
+    if model.max_input_tokens is not None:  # listed apart from (below) the context window
+        profile["max_input_tokens"] = model.max_input_tokens
     return profile

@@ -400,6 +400,10 @@ class ModelInfo(_Model):
     """Most tokens of prompt and answer together, when listed."""
     max_output_tokens: int | None = None
     """Most tokens of one answer, when listed."""
+    max_input_tokens: int | None = None
+    """Most tokens of one prompt, when the catalog lists it apart from the context window
+    (a 400k window may take at most 272k of input); ``None`` otherwise (the context window is
+    then the limit)."""
     function_calling: bool | None = None
     """Whether the model calls tools; ``None`` when the catalog does not say."""
     vision: bool | None = None

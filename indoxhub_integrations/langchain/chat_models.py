@@ -143,10 +143,13 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> Iterator[AIMessageChunk]:
-        """Stream the answer (see ``BaseChatModel.stream``)."""
-        return super().stream(input, self._stream_config(config), stop=stop, **kwargs)
+        """Stream the answer (see ``BaseChatModel.stream``).
 
-    def astream(
+        A generator, as LangChain's: the run's callbacks (and so whether the cost goes in)
+        are read when the stream starts, not when it is created."""
+        yield from super().stream(input, self._stream_config(config), stop=stop, **kwargs)
+
+    async def astream(
         self,
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
@@ -154,8 +157,10 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
-        """Stream the answer asynchronously (see ``BaseChatModel.astream``)."""
-        return super().astream(input, self._stream_config(config), stop=stop, **kwargs)
+        """Stream the answer asynchronously (see ``BaseChatModel.astream``); the run's
+        callbacks are read when the stream starts, as in :meth:`stream`."""
+        async for chunk in super().astream(input, self._stream_config(config), stop=stop, **kwargs):
+            yield chunk
 
     def _stream_config(self, config: RunnableConfig | None) -> RunnableConfig | None:
         """``config`` with a :class:`CostIntoUsage` handler first when the cost goes in."""

@@ -89,7 +89,7 @@ def _has_listeners(start: Dispatcher) -> bool:
     current: Dispatcher | None = start
     while current is not None:
         for handler in current.event_handlers:
-            if isinstance(handler, NullEventHandler):
+            if type(handler) is NullEventHandler:  # a subclass may handle events
                 continue
             if isinstance(handler, IndoxHubUsageHandler) and handler._subscribed:
                 continue

@@ -56,3 +56,16 @@ def test_the_profile_reads_the_parsed_fields_not_raw() -> None:
         raw={"context_window": 5, "supports_tools": True},
     )  # fmt: skip
     assert model_profile(info) == {"max_input_tokens": 1000, "tool_calling": False}
+
+
+def test_an_input_limit_listed_apart_from_the_window_is_the_profiles_input_limit() -> None:
+    info = _parse(context_window=400000, max_input_tokens=272000, max_output_tokens=128000)
+    assert info.context_window == 400000  # LlamaIndex packs prompts into the window
+    assert model_profile(info)["max_input_tokens"] == 272000
+    assert model_profile(_parse(context_window=8192))["max_input_tokens"] == 8192
+
+
+def test_image_in_a_capabilities_list_is_not_vision_but_in_input_modalities_it_is() -> None:
+    assert _parse(capabilities=["image"]).vision is None  # may be image generation
+    assert _parse(input_modalities=["text", "image"]).vision is True
+    assert _parse(input_modalities=["text", "image"], supports_vision=False).vision is False

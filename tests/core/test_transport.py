@@ -136,3 +136,15 @@ def test_a_json_request_is_built_as_httpx_would_build_it(with_cookie: bool) -> N
     assert ("cookie" in ours.headers) is with_cookie
     client._token.token = SecretStr("a-new-token")  # a refreshed token: new headers
     assert client._build_request(http, call).headers["authorization"] == "Bearer a-new-token"
+
+
+def test_headers_set_on_the_http_client_after_a_request_are_sent() -> None:
+    from indoxhub_integrations.core import endpoints as ep
+
+    client = IndoxHubClient(api_key="k", base_url="http://127.0.0.1:9")
+    http = client.http
+    call = client._plan(ep.CHAT, [{"role": "user", "content": "hi"}], "openai/x", {},
+                        byok_api_key=None)  # fmt: skip
+    client._build_request(http, call)
+    http.headers["X-Trace"] = "abc"
+    assert client._build_request(http, call).headers["x-trace"] == "abc"

@@ -343,3 +343,23 @@ def test_langgraph_messages_stream_of_a_traced_graph(emulator: Any) -> None:
     assert state["messages"][-1].usage_metadata["total_cost"] == pytest.approx(costs[1])
     uploaded = [_usage(run)["total_cost"] for run in trace.llm_runs()]
     assert uploaded == pytest.approx(costs, abs=1e-12)
+
+
+def test_streams_decide_when_they_start_not_when_they_are_created(
+    emulator: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A usage handler opened between ``stream()`` and the first chunk still gets ints only
+    (LangChain reads the run's callbacks at the first ``next()``, and so do we)."""
+    from langchain_core.callbacks import get_usage_metadata_callback
+
+    monkeypatch.setattr(_langsmith, "_warned", False)
+    llm = _llm(emulator)
+    with traced() as trace, tracing_v2_enabled(project_name="ih", client=trace.client):
+        first, second = llm.stream("Hello"), llm.stream("Hello again")
+        with caplog.at_level(logging.WARNING), get_usage_metadata_callback() as usage:
+            list(first)
+            list(second)
+    errors = [r for r in caplog.records if "Error in UsageMetadataCallbackHandler" in r.message]
+    assert errors == []
+    (totals,) = usage.usage_metadata.values()
+    assert totals["input_tokens"] == sum(r.input_tokens for r in emulator.requests if r.endpoint)

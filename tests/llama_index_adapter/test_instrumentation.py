@@ -200,3 +200,23 @@ def test_the_usage_event_is_made_only_when_a_handler_would_receive_it(emulator: 
     finally:
         instrumentation.IndoxHubUsageEvent = real  # type: ignore[misc]
         root.event_handlers = before
+
+
+def test_a_handler_built_on_the_null_handler_gets_the_usage_event(emulator: Any) -> None:
+    from llama_index.core.instrumentation.event_handlers import NullEventHandler
+
+    class Seen(NullEventHandler):
+        names: list[str] = []
+
+        def handle(self, event: Any, **kwargs: Any) -> None:
+            self.names.append(type(event).__name__)
+
+    root = get_dispatcher()
+    before = list(root.event_handlers)
+    seen = Seen(names=[])
+    root.add_event_handler(seen)
+    try:
+        IndoxHub(**connection(emulator)).chat(HI)
+    finally:
+        root.event_handlers = before
+    assert "LLMChatEndEvent" in seen.names and "IndoxHubUsageEvent" in seen.names
