@@ -59,7 +59,15 @@ T = TypeVar("T")
 Key = str | SecretStr | None
 """A key argument: plain text, a ``SecretStr`` or none."""
 LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-"""Connection pool limits of every client."""
+"""Connection pool limits of the async clients on aiohttp (and the model for the others)."""
+SYNC_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+"""Connection pool limits of the sync clients: every connection may stay alive. httpcore's
+pool closes surplus idle connections, and may close one it has just handed to a waiting
+thread (encode/httpcore#1110, open in httpcore 1.0.9): that request then fails with
+``ReadError: Bad file descriptor`` or hangs until its read timeout. Seen here with
+``batch`` on threads when more threads run than connections are kept alive. With every
+connection kept alive, the pool never closes one as surplus (one origin per client), so the
+race cannot happen; with at most as many connections as threads, no more are kept either."""
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ from . import endpoints as ep
 from .async_client import AsyncIndoxHubClient
 from .base import (
     LIMITS,
+    SYNC_LIMITS,
     BaseClient,
     Call,
     Key,
@@ -70,7 +71,9 @@ class IndoxHubClient(BaseClient):
             with self._http_lock:
                 if self._http is None:
                     self._http = with_response_cookies(
-                        httpx.Client(limits=LIMITS, verify=tls_context(), **self._http_options())
+                        httpx.Client(
+                            limits=SYNC_LIMITS, verify=tls_context(), **self._http_options()
+                        )
                     )
         return self._http
 

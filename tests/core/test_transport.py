@@ -148,3 +148,14 @@ def test_headers_set_on_the_http_client_after_a_request_are_sent() -> None:
     client._build_request(http, call)
     http.headers["X-Trace"] = "abc"
     assert client._build_request(http, call).headers["x-trace"] == "abc"
+
+
+def test_the_sync_pool_never_closes_an_idle_connection_as_surplus() -> None:
+    """httpcore may close a surplus idle connection it has just handed to a waiting thread
+    (encode/httpcore#1110: ``ReadError: Bad file descriptor`` or a hang); keeping every
+    connection alive means no connection is ever surplus."""
+    from indoxhub_integrations.core.base import SYNC_LIMITS
+
+    pool = IndoxHubClient(api_key="k", base_url="http://127.0.0.1:9").http._transport._pool  # type: ignore[attr-defined]
+    assert pool._max_keepalive_connections == pool._max_connections
+    assert SYNC_LIMITS.max_keepalive_connections == SYNC_LIMITS.max_connections
