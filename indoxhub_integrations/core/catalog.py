@@ -28,26 +28,31 @@ _CONTEXT_KEYS = ("context_window", "context_length", "contextWindow", "max_conte
 _INPUT_KEYS = ("max_input_tokens", "maxInputTokens")
 _OUTPUT_KEYS = ("max_output_tokens", "max_completion_tokens", "output_limit", "maxOutputTokens",
                 "max_tokens")  # fmt: skip
-_CAPABILITIES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+_NONE: frozenset[str] = frozenset()
+_CAPABILITIES: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
     "function_calling": (
         ("supports_function_calling", "supports_tools", "function_calling", "tool_calling"),
         frozenset({"function_calling", "functions", "tools", "tool_calling", "tool_use",
                    "tool_choice"}),
+        _NONE,
     ),
     "vision": (
         ("supports_vision", "vision", "supports_images", "image_inputs"),
         frozenset({"vision", "image_input", "image_inputs", "multimodal"}),
+        frozenset({"image", "images"}),
     ),
     "structured_output": (
         ("supports_json", "structured_output", "json_mode"),
         frozenset({"json", "json_mode", "structured_output"}),
+        _NONE,
     ),
-    "reasoning": (("reasoning", "supports_reasoning"), frozenset({"reasoning"})),
+    "reasoning": (("reasoning", "supports_reasoning"), frozenset({"reasoning"}), _NONE),
 }  # fmt: skip
 """Each capability field of :class:`ModelInfo`: (boolean fields of the entry that state it,
 words that name it in a ``capabilities`` list or mapping, ``supported_parameters`` or
-``input_modalities``). ``"image"`` says vision only in ``input_modalities``: in a
-``capabilities`` list it may be an endpoint kind (image generation)."""
+``input_modalities``, words that name it in ``input_modalities`` only). ``"image"`` says
+vision only in ``input_modalities``: in a ``capabilities`` list it may be an endpoint kind
+(image generation)."""
 _UNIT = re.compile(r"^\s*(?:per\s+)?(\d+(?:\.\d+)?)?\s*([km])?\s*(?:tokens?)?\s*$", re.I)
 
 
@@ -83,7 +88,10 @@ def _positive_int(entry: Mapping[str, Any], keys: tuple[str, ...]) -> int | None
 
 
 def _capability(
-    entry: Mapping[str, Any], flags: tuple[str, ...], words: frozenset[str]
+    entry: Mapping[str, Any],
+    flags: tuple[str, ...],
+    words: frozenset[str],
+    modalities: frozenset[str] = _NONE,
 ) -> bool | None:
     """One capability as the entry states it; ``None`` when it does not say.
 
@@ -92,6 +100,7 @@ def _capability(
     ``supported_parameters``, ``input_modalities``) that names the capability says yes; a list
     that does not name it says nothing: the service's lists name endpoint kinds
     (``["chat", "completion"]`` for ``gpt-4`` in its docs), not everything a model can do.
+    ``modalities`` name it in ``input_modalities`` only (``"image"``: vision).
     """
     for flag in flags:
         if isinstance(entry.get(flag), bool):
@@ -103,19 +112,10 @@ def _capability(
             return any(stated)
     for key in ("capabilities", "supported_parameters", "input_modalities"):
         value = entry.get(key)
-        if isinstance(value, list) and words & {str(item).lower() for item in value}:
+        named = words | modalities if key == "input_modalities" else words
+        if isinstance(value, list) and named & {str(item).lower() for item in value}:
             return True
     return None
-
-
-def _reads_images(entry: Mapping[str, Any]) -> bool | None:
-    """Vision: as :func:`_capability` states it, or ``"image"`` among ``input_modalities``."""
-    stated = _capability(entry, *_CAPABILITIES["vision"])
-    modalities = entry.get("input_modalities")
-    listed = {str(item).lower() for item in modalities} if isinstance(modalities, list) else ()
-    if stated is None and {"image", "images"} & set(listed):
-        return True
-    return stated
 
 
 def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
@@ -140,10 +140,7 @@ def _model_info(entry: Mapping[str, Any], provider: str | None) -> ModelInfo:
         context_window=_positive_int(entry, _CONTEXT_KEYS),
         max_output_tokens=_positive_int(entry, _OUTPUT_KEYS),
         max_input_tokens=_positive_int(entry, _INPUT_KEYS),
-        function_calling=_capability(entry, *_CAPABILITIES["function_calling"]),
-        vision=_reads_images(entry),
-        structured_output=_capability(entry, *_CAPABILITIES["structured_output"]),
-        reasoning=_capability(entry, *_CAPABILITIES["reasoning"]),
+        **{field: _capability(entry, *rule) for field, rule in _CAPABILITIES.items()},
         raw=dict(entry),
     )
 
