@@ -240,9 +240,12 @@ class BaseClient:
             call.byok_key.get_secret_value() if call and call.byok_key else None,
         ]
 
+    def _bearer(self) -> SecretStr:
+        """What authenticates a request: the exchanged token, else the API key."""
+        return self._token.token or self.settings.api_key
+
     def _auth_headers(self) -> dict[str, str]:
-        token = self._token.token
-        bearer = token.get_secret_value() if token else self.settings.api_key.get_secret_value()
+        bearer = self._bearer().get_secret_value()
         return {**self._static_headers, "Authorization": f"Bearer {bearer}"}
 
     def _exchange_call(self) -> Call:
@@ -483,7 +486,7 @@ class BaseClient:
         """The client's headers with ours over them (auth, and the JSON content type), as
         ``http.build_request`` merges them; kept until the client, its headers, the key or the
         token change."""
-        secret = (self._token.token or self.settings.api_key) if authenticated else None
+        secret = self._bearer() if authenticated else None
         client_headers = http.headers.raw  # someone may have changed ``http.headers``
         cached = self._header_cache.get((authenticated, is_json))
         if (
