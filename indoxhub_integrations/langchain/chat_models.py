@@ -46,7 +46,6 @@ from ._langsmith import (
     add_costs,
     configured_handlers,
     cost_in_usage,
-    with_cost_in_usage,
     with_handler_first,
 )
 from ._tokens import TokenCounting
@@ -201,11 +200,11 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
     def _cost_in_usage(self, run_manager: Any) -> bool:
         return cost_in_usage(self.cost_in_usage_metadata, lambda: _handlers(run_manager))
 
-    def _chat_result(self, result: Any, model: str, run_manager: Any) -> ChatResult:
-        """The LangChain result of one answer (cost in ``usage_metadata`` per the setting)."""
+    @staticmethod
+    def _chat_result(result: Any, model: str) -> ChatResult:
+        """The LangChain result of one answer (its cost goes into ``usage_metadata``, per the
+        setting, in ``_generate_with_cache``, which every invoke path passes through)."""
         message = result_to_message(result, model)
-        if self._cost_in_usage(run_manager):
-            message = with_cost_in_usage(message)
         info = generation_info(result.meta, model)
         return ChatResult(generations=[ChatGeneration(message=message, generation_info=info)])
 
@@ -233,7 +232,7 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
         with map_errors():
             wire, model, params, byok = self._request(messages, stop, kwargs)
             result = self.clients.sync.chat(wire, model=model, byok_api_key=byok, **params)
-        return self._chat_result(result, model, run_manager)
+        return self._chat_result(result, model)
 
     async def _agenerate(
         self,
@@ -246,7 +245,7 @@ class ChatIndoxHub(TokenCounting, IndoxHubFields, SamplingFields, BaseChatModel)
             wire, model, params, byok = self._request(messages, stop, kwargs)
             client = self.clients.async_
             result = await client.chat(wire, model=model, byok_api_key=byok, **params)
-        return self._chat_result(result, model, run_manager)
+        return self._chat_result(result, model)
 
     def _stream(
         self,
